@@ -1,0 +1,48 @@
+# syndicate: the two commands README.md opens with are `make demo` and `make test`.
+# Everything installs into ./.venv (the package, test tools) and ./.tools-sam (SAM CLI,
+# kept apart because it pins its own boto3/pydantic).
+PYTHON ?= python3
+VENV ?= .venv
+SAMVENV ?= .tools-sam
+PY := $(VENV)/bin/python
+
+.PHONY: demo test lint typecheck schema build deploy clean install tools
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $@
+
+$(SAMVENV)/.installed:
+	$(PYTHON) -m venv $(SAMVENV)
+	$(SAMVENV)/bin/pip install -q --upgrade pip
+	$(SAMVENV)/bin/pip install -q aws-sam-cli
+	touch $@
+
+install: $(VENV)/.installed
+tools: $(VENV)/.installed $(SAMVENV)/.installed
+
+## Run the whole pipeline on the bundled sample site (loopback only) into ./out
+demo: $(VENV)/.installed
+	$(VENV)/bin/syndicate demo --out out
+
+## The test suite (unit, contract, integration against moto's server, template checks)
+test: tools
+	SAM_CLI=$(abspath $(SAMVENV))/bin/sam $(PY) -m pytest
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check shared functions tests bench
+	$(VENV)/bin/mypy
+
+schema: $(VENV)/.installed
+	$(VENV)/bin/syndicate schema --output schema/record.schema.json
+
+build: tools
+	PYENV_VERSION=3.11.7:3.12.1 $(SAMVENV)/bin/sam build
+
+deploy: build
+	$(SAMVENV)/bin/sam deploy --guided
+
+clean:
+	rm -rf out .aws-sam

@@ -1,0 +1,92 @@
+"""Implementations of the ports in `syndicate.ports`.
+
+`local` (a folder and SQLite; standard library only) and `aws` (S3, DynamoDB, SQS; the only
+core module that imports boto3) are imported explicitly by whoever needs them, so importing
+this package never pays for boto3.
+
+The rules both backends share live here, so the local default cannot accept what the cloud
+would refuse (or the other way round): which object keys are valid, how a state item is
+encoded as JSON text, and how large an item may be.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+__all__ = [
+    "MAX_ITEM_BYTES",
+    "StorageError",
+    "decode_item",
+    "encode_item",
+    "item_size",
+    "validate_item_key",
+    "validate_key",
+]
+
+# DynamoDB refuses items over 400 KB (attribute names and values, UTF-8); the local store
+# enforces the same ceiling so an oversized record fails on a laptop, not first in the cloud.
+MAX_ITEM_BYTES = 400 * 1024
+
+
+class StorageError(RuntimeError):
+    """A backend refused or failed an operation.
+
+    The message always names the bucket, table or queue involved, because "AccessDenied"
+    alone does not tell an operator which of three resources is misconfigured. `code` carries
+    the backend's error code (such as "NoSuchBucket") when there is one, for callers that
+    decide whether to retry.
+    """
+
+    def __init__(self, message: str, *, code: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def validate_key(key: str) -> str:
+    """Return `key` unchanged if it is a clean '/'-separated relative path, else raise ValueError.
+
+    Refused: empty keys, absolute keys, backslashes, NUL, and empty, '.' or '..' segments.
+    S3 would accept most of these, but a folder cannot represent them faithfully (or, for
+    '..', safely), and both backends apply the same rule so they cannot drift apart.
+    """
+    if not isinstance(key, str) or not key:
+        raise ValueError(f"object key must be a non-empty string, got {key!r}")
+    if key.startswith("/"):
+        raise ValueError(f"object key must be relative, got {key!r}")
+    if "\\" in key or "\x00" in key:
+        raise ValueError(f"object key may not contain a backslash or NUL: {key!r}")
+    for part in key.split("/"):
+        if part in ("", ".", ".."):
+            raise ValueError(f"object key has an empty, '.' or '..' segment: {key!r}")
+    return key
+
+
+def validate_item_key(pk: str, sk: str) -> None:
+    """Both parts of a state key must be non-empty strings (DynamoDB refuses empty key values)."""
+    for name, value in (("pk", pk), ("sk", sk)):
+        if not isinstance(value, str) or not value:
+            raise ValueError(f"state {name} must be a non-empty string, got {value!r}")
+
+
+def encode_item(data: dict[str, Any]) -> str:
+    """The JSON text stored for an item, identical in SQLite and DynamoDB.
+
+    NaN and Infinity are refused (they are not JSON, and a reader in another language would
+    choke on them); non-ASCII text is stored as is rather than escaped, which keeps items small.
+    """
+    if not isinstance(data, dict):
+        raise TypeError(f"state item must be a dict, got {type(data).__name__}")
+    return json.dumps(data, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+
+
+def decode_item(text: str) -> dict[str, Any]:
+    value = json.loads(text)
+    if not isinstance(value, dict):
+        raise StorageError(f"stored state item is not a JSON object: {text[:80]!r}")
+    return value
+
+
+def item_size(pk: str, sk: str, text: str) -> int:
+    """Bytes DynamoDB would count for an item (pk, sk, data): names plus UTF-8 values."""
+    return sum(len(s.encode("utf-8")) for s in ("pk", pk, "sk", sk, "data", text))

@@ -1,0 +1,414 @@
+"""AWS adapters: S3 as the object store, DynamoDB as the state table, SQS as the queue.
+
+The only core module that imports boto3 (the Lambda handlers are the only other place).
+Every client is created by `make_client`, which passes an explicit `endpoint_url` through and
+otherwise lets botocore apply the standard `AWS_ENDPOINT_URL` / `AWS_ENDPOINT_URL_<SERVICE>`
+variables, so the same code talks to AWS, to moto's server in tests, or to anything else
+speaking the protocol. Every AWS error is re-raised as `StorageError` naming the bucket, table
+or queue, because a bare "AccessDenied" does not say which of the three is misconfigured.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+from ..ports import ObjectStore, Queue, QueueMessage, StateStore
+from . import StorageError, decode_item, encode_item, validate_item_key, validate_key
+
+__all__ = [
+    "DynamoStateStore",
+    "S3ObjectStore",
+    "SqsQueue",
+    "create_resources",
+    "make_client",
+]
+
+# SQS limits: 10 entries per SendMessageBatch and 256 KiB for the whole batch payload.
+_SQS_BATCH_ENTRIES = 10
+_SQS_BATCH_BYTES = 256 * 1024
+
+_CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 5})
+
+
+def make_client(
+    service: str,
+    *,
+    session: Any = None,
+    endpoint_url: str | None = None,
+    region: str | None = None,
+) -> Any:
+    """A boto3 client for `service`; `endpoint_url=None` leaves the choice to AWS_ENDPOINT_URL.
+
+    S3 uses path-style addressing when an endpoint is given explicitly or through the
+    environment, because a bucket name cannot be prepended to `127.0.0.1` as a host name.
+    """
+    config = _CLIENT_CONFIG
+    if service == "s3" and (
+        endpoint_url or os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
+    ):
+        config = config.merge(Config(s3={"addressing_style": "path"}))
+    factory = session.client if session is not None else boto3.client
+    kwargs: dict[str, Any] = {"config": config}
+    if endpoint_url:
+        kwargs["endpoint_url"] = endpoint_url
+    if region:
+        kwargs["region_name"] = region
+    return factory(service, **kwargs)
+
+
+def _storage_error(what: str, exc: Exception) -> StorageError:
+    """A StorageError whose message starts with `what` (which names the resource)."""
+    if isinstance(exc, ClientError):
+        error = exc.response.get("Error", {})
+        code = str(error.get("Code") or "Unknown")
+        message = error.get("Message") or str(exc)
+        return StorageError(f"{what}: {code}: {message}", code=code)
+    return StorageError(f"{what}: {exc}")
+
+
+@contextmanager
+def _errors(what: str) -> Iterator[None]:
+    """Turn botocore failures raised inside the block into a StorageError."""
+    try:
+        yield
+    except (ClientError, BotoCoreError) as exc:
+        raise _storage_error(what, exc) from exc
+
+
+def _error_code(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code", ""))
+
+
+class S3ObjectStore:
+    """One bucket, optionally under a key prefix (treated as a folder: a '/' is appended)."""
+
+    def __init__(self, bucket: str, prefix: str = "", client: Any = None) -> None:
+        if prefix and not prefix.endswith("/"):
+            prefix += "/"
+        if prefix:
+            validate_key(prefix.rstrip("/"))
+        self.bucket = bucket
+        self.prefix = prefix
+        self.client = client if client is not None else make_client("s3")
+
+    def __repr__(self) -> str:
+        return f"S3ObjectStore({self.bucket!r}, prefix={self.prefix!r})"
+
+    def _where(self, key: str) -> str:
+        return f"S3 bucket {self.bucket!r} key {self.prefix + key!r}"
+
+    def get(self, key: str) -> bytes | None:
+        validate_key(key)
+        try:
+            response = self.client.get_object(Bucket=self.bucket, Key=self.prefix + key)
+            body: bytes = response["Body"].read()
+            return body
+        except ClientError as exc:
+            if _error_code(exc) in ("NoSuchKey", "404"):
+                return None
+            raise _storage_error(f"get {self._where(key)}", exc) from exc
+        except BotoCoreError as exc:
+            raise _storage_error(f"get {self._where(key)}", exc) from exc
+
+    def put(self, key: str, body: bytes, content_type: str = "application/json") -> None:
+        """PutObject replaces the object whole: S3 never exposes a partially written object."""
+        validate_key(key)
+        with _errors(f"put {self._where(key)}"):
+            self.client.put_object(
+                Bucket=self.bucket, Key=self.prefix + key, Body=bytes(body), ContentType=content_type
+            )
+
+    def list_keys(self, prefix: str = "") -> list[str]:
+        keys: list[str] = []
+        with _errors(f"list S3 bucket {self.bucket!r} prefix {self.prefix + prefix!r}"):
+            paginator = self.client.get_paginator("list_objects_v2")
+            for page in paginator.paginate(Bucket=self.bucket, Prefix=self.prefix + prefix):
+                keys.extend(obj["Key"][len(self.prefix) :] for obj in page.get("Contents", []))
+        keys.sort()
+        return keys
+
+    def delete(self, key: str) -> None:
+        validate_key(key)
+        with _errors(f"delete {self._where(key)}"):
+            self.client.delete_object(Bucket=self.bucket, Key=self.prefix + key)
+
+
+class DynamoStateStore:
+    """A DynamoDB table with string keys `pk` (hash) and `sk` (range); the item's JSON text in `data`.
+
+    Storing the item as one JSON string rather than as DynamoDB attributes keeps the encoding
+    identical to the SQLite store (floats, nesting and unicode round-trip the same way) at the
+    cost of server-side updates of single fields, which the pipeline does not use. All reads
+    are strongly consistent: the pipeline reads what it just wrote (feed health, pending marks).
+    """
+
+    def __init__(self, table_name: str, client: Any = None) -> None:
+        self.table_name = table_name
+        self.client = client if client is not None else make_client("dynamodb")
+
+    def __repr__(self) -> str:
+        return f"DynamoStateStore({self.table_name!r})"
+
+    def _where(self, pk: str, sk: str) -> str:
+        return f"DynamoDB table {self.table_name!r} item ({pk!r}, {sk!r})"
+
+    @staticmethod
+    def _key(pk: str, sk: str) -> dict[str, Any]:
+        return {"pk": {"S": pk}, "sk": {"S": sk}}
+
+    def _item(self, pk: str, sk: str, data: dict[str, Any]) -> dict[str, Any]:
+        validate_item_key(pk, sk)
+        return {**self._key(pk, sk), "data": {"S": encode_item(data)}}
+
+    def get(self, pk: str, sk: str) -> dict[str, Any] | None:
+        validate_item_key(pk, sk)
+        with _errors(f"get {self._where(pk, sk)}"):
+            response = self.client.get_item(TableName=self.table_name, Key=self._key(pk, sk), ConsistentRead=True)
+        item = response.get("Item")
+        return None if item is None else decode_item(item["data"]["S"])
+
+    def put(self, pk: str, sk: str, data: dict[str, Any]) -> None:
+        item = self._item(pk, sk, data)
+        with _errors(f"put {self._where(pk, sk)}"):
+            self.client.put_item(TableName=self.table_name, Item=item)
+
+    def put_if_absent(self, pk: str, sk: str, data: dict[str, Any]) -> bool:
+        """A conditional PutItem: DynamoDB guarantees exactly one of racing writers succeeds."""
+        item = self._item(pk, sk, data)
+        try:
+            self.client.put_item(TableName=self.table_name, Item=item, ConditionExpression="attribute_not_exists(pk)")
+        except ClientError as exc:
+            if _error_code(exc) == "ConditionalCheckFailedException":
+                return False
+            raise _storage_error(f"put_if_absent {self._where(pk, sk)}", exc) from exc
+        except BotoCoreError as exc:
+            raise _storage_error(f"put_if_absent {self._where(pk, sk)}", exc) from exc
+        return True
+
+    def delete(self, pk: str, sk: str) -> None:
+        validate_item_key(pk, sk)
+        with _errors(f"delete {self._where(pk, sk)}"):
+            self.client.delete_item(TableName=self.table_name, Key=self._key(pk, sk))
+
+    def query(self, pk: str) -> list[tuple[str, dict[str, Any]]]:
+        """The whole partition, following LastEvaluatedKey past DynamoDB's 1 MB page limit."""
+        if not isinstance(pk, str) or not pk:
+            raise ValueError(f"state pk must be a non-empty string, got {pk!r}")
+        results: list[tuple[str, dict[str, Any]]] = []
+        request: dict[str, Any] = {
+            "TableName": self.table_name,
+            "KeyConditionExpression": "pk = :pk",
+            "ExpressionAttributeValues": {":pk": {"S": pk}},
+            "ConsistentRead": True,
+        }
+        with _errors(f"query DynamoDB table {self.table_name!r} partition {pk!r}"):
+            while True:
+                response = self.client.query(**request)
+                results.extend((item["sk"]["S"], decode_item(item["data"]["S"])) for item in response.get("Items", []))
+                last = response.get("LastEvaluatedKey")
+                if not last:
+                    break
+                request["ExclusiveStartKey"] = last
+        return results
+
+
+class SqsQueue:
+    """An SQS standard queue. SQS itself provides at-least-once delivery and visibility timeouts.
+
+    `wait_seconds` is the long-poll wait of `receive`: 1 s by default because short polling
+    (0) samples only some SQS servers and can answer "empty" while messages are waiting, which
+    would end a drain loop early. `receive` returns at most 10 messages (the SQS maximum).
+    A receipt from an earlier delivery may or may not delete the message on SQS (AWS documents
+    it as undefined); only the latest receipt is guaranteed to work, as with `SqliteQueue`.
+    """
+
+    def __init__(self, queue_url: str, client: Any = None, *, wait_seconds: int = 1) -> None:
+        if not 0 <= wait_seconds <= 20:
+            raise ValueError(f"wait_seconds must be within 0..20, got {wait_seconds}")
+        self.queue_url = queue_url
+        self.wait_seconds = wait_seconds
+        self.client = client if client is not None else make_client("sqs")
+
+    def __repr__(self) -> str:
+        return f"SqsQueue({self.queue_url!r})"
+
+    @property
+    def _where(self) -> str:
+        return f"SQS queue {self.queue_url!r}"
+
+    @staticmethod
+    def _batches(bodies: list[str]) -> Iterator[list[str]]:
+        """Split into SendMessageBatch-sized groups: at most 10 entries and 256 KiB in total."""
+        batch: list[str] = []
+        size = 0
+        for body in bodies:
+            body_size = len(body.encode("utf-8"))
+            if batch and (len(batch) == _SQS_BATCH_ENTRIES or size + body_size > _SQS_BATCH_BYTES):
+                yield batch
+                batch, size = [], 0
+            batch.append(body)
+            size += body_size
+        if batch:
+            yield batch
+
+    def send(self, bodies: list[str]) -> None:
+        """Send every body, raising StorageError if SQS refuses any entry of any batch.
+
+        Batches sent before a failing one stay sent; consumers are idempotent, so the caller
+        may simply send everything again.
+        """
+        for body in bodies:
+            if not isinstance(body, str):
+                raise TypeError(f"queue message body must be str, got {type(body).__name__}")
+        for batch in self._batches(bodies):
+            entries = [{"Id": str(i), "MessageBody": body} for i, body in enumerate(batch)]
+            with _errors(f"send to {self._where}"):
+                response = self.client.send_message_batch(QueueUrl=self.queue_url, Entries=entries)
+            failed = response.get("Failed") or []
+            if failed:
+                details = "; ".join(f"entry {f.get('Id')}: {f.get('Code')}: {f.get('Message', '')}" for f in failed)
+                raise StorageError(
+                    f"send to {self._where}: {len(failed)} of {len(batch)} messages refused: {details}",
+                    code=str(failed[0].get("Code") or "BatchEntryFailed"),
+                )
+
+    def receive(self, max_messages: int = 10) -> list[QueueMessage]:
+        if max_messages <= 0:
+            return []
+        with _errors(f"receive from {self._where}"):
+            response = self.client.receive_message(
+                QueueUrl=self.queue_url,
+                MaxNumberOfMessages=min(max_messages, 10),
+                WaitTimeSeconds=self.wait_seconds,
+                # The older parameter name: understood by every boto3 >= 1.34 and by moto.
+                AttributeNames=["ApproximateReceiveCount"],
+            )
+        return [
+            QueueMessage(
+                message_id=m["MessageId"],
+                body=m["Body"],
+                receipt=m["ReceiptHandle"],
+                receive_count=int(m.get("Attributes", {}).get("ApproximateReceiveCount", 1)),
+            )
+            for m in response.get("Messages", [])
+        ]
+
+    def delete(self, receipt: str) -> None:
+        with _errors(f"delete from {self._where}"):
+            self.client.delete_message(QueueUrl=self.queue_url, ReceiptHandle=receipt)
+
+    def approximate_count(self) -> int:
+        """Messages waiting or in flight (SQS's approximate counts, which may lag by seconds)."""
+        names = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
+        with _errors(f"get attributes of {self._where}"):
+            response = self.client.get_queue_attributes(QueueUrl=self.queue_url, AttributeNames=names)
+        attributes = response.get("Attributes", {})
+        return sum(int(attributes.get(name, 0)) for name in names)
+
+
+def create_resources(
+    bucket: str,
+    table: str,
+    queue_names: list[str],
+    *,
+    session: Any = None,
+    endpoint_url: str | None = None,
+    region: str = "us-east-1",
+    queue_attributes: Mapping[str, str] | None = None,
+) -> dict[str, str]:
+    """Create the bucket, the state table and the queues if missing; return {queue name: URL}.
+
+    Idempotent, so `syndicate run --aws --create` can run against an existing setup and tests
+    can call it per test. An existing table with a different key schema is an error rather
+    than something to discover at the first write. `queue_attributes` (for example
+    {"VisibilityTimeout": "1"}) apply to every queue, including ones that already exist.
+    """
+    s3 = make_client("s3", session=session, endpoint_url=endpoint_url, region=region)
+    dynamodb = make_client("dynamodb", session=session, endpoint_url=endpoint_url, region=region)
+    sqs = make_client("sqs", session=session, endpoint_url=endpoint_url, region=region)
+
+    _create_bucket(s3, bucket, region)
+    _create_table(dynamodb, table)
+    attributes = dict(queue_attributes or {})
+    urls: dict[str, str] = {}
+    for name in queue_names:
+        urls[name] = _create_queue(sqs, name, attributes)
+    return urls
+
+
+def _create_bucket(s3: Any, bucket: str, region: str) -> None:
+    request: dict[str, Any] = {"Bucket": bucket}
+    if region != "us-east-1":  # us-east-1 is the one region that refuses a LocationConstraint
+        request["CreateBucketConfiguration"] = {"LocationConstraint": region}
+    try:
+        s3.create_bucket(**request)
+    except ClientError as exc:
+        if _error_code(exc) == "BucketAlreadyOwnedByYou":
+            return
+        raise _storage_error(f"create S3 bucket {bucket!r}", exc) from exc
+    except BotoCoreError as exc:
+        raise _storage_error(f"create S3 bucket {bucket!r}", exc) from exc
+
+
+def _create_table(dynamodb: Any, table: str) -> None:
+    where = f"DynamoDB table {table!r}"
+    existed = False
+    try:
+        dynamodb.create_table(
+            TableName=table,
+            AttributeDefinitions=[
+                {"AttributeName": "pk", "AttributeType": "S"},
+                {"AttributeName": "sk", "AttributeType": "S"},
+            ],
+            KeySchema=[
+                {"AttributeName": "pk", "KeyType": "HASH"},
+                {"AttributeName": "sk", "KeyType": "RANGE"},
+            ],
+            BillingMode="PAY_PER_REQUEST",
+        )
+    except ClientError as exc:
+        if _error_code(exc) != "ResourceInUseException":
+            raise _storage_error(f"create {where}", exc) from exc
+        existed = True
+    except BotoCoreError as exc:
+        raise _storage_error(f"create {where}", exc) from exc
+    if existed:
+        with _errors(f"describe {where}"):
+            schema = dynamodb.describe_table(TableName=table)["Table"]["KeySchema"]
+        keys = {(k["AttributeName"], k["KeyType"]) for k in schema}
+        if keys != {("pk", "HASH"), ("sk", "RANGE")}:
+            raise StorageError(f"{where} exists with key schema {sorted(keys)}, expected pk (HASH), sk (RANGE)")
+    with _errors(f"wait for {where} to become active"):
+        dynamodb.get_waiter("table_exists").wait(TableName=table, WaiterConfig={"Delay": 1, "MaxAttempts": 120})
+
+
+def _create_queue(sqs: Any, name: str, attributes: dict[str, str]) -> str:
+    where = f"SQS queue {name!r}"
+    try:
+        url = str(sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"])
+    except ClientError as exc:
+        # Exists with other attributes: look it up and bring its attributes in line.
+        if _error_code(exc) not in ("QueueAlreadyExists", "QueueNameExists"):
+            raise _storage_error(f"create {where}", exc) from exc
+        with _errors(f"update {where}"):
+            url = str(sqs.get_queue_url(QueueName=name)["QueueUrl"])
+            if attributes:
+                sqs.set_queue_attributes(QueueUrl=url, Attributes=attributes)
+    except BotoCoreError as exc:
+        raise _storage_error(f"create {where}", exc) from exc
+    return url
+
+
+if TYPE_CHECKING:  # mypy proves the adapters satisfy the ports; nothing runs here
+
+    def _conforms(
+        store: S3ObjectStore, state: DynamoStateStore, queue: SqsQueue
+    ) -> tuple[ObjectStore, StateStore, Queue]:
+        return store, state, queue

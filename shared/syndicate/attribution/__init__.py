@@ -1,0 +1,1 @@
+"""Bylines, authors, licences (SPDX), cross-post notices and the republishing decision."""

@@ -1,0 +1,252 @@
+"""`syndicate run | extract | invoke | demo | status | schema`: the pipeline from a terminal.
+
+The CLI is another thin edge, like the Lambda handlers: it parses arguments, builds the
+Services bundle with `syndicate.runtime` and calls `syndicate.pipeline`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from . import pipeline
+from .registry import Registry, RegistryError, load_registry
+from .runtime import build_aws, build_local
+from .services import Services
+
+EXIT_OK, EXIT_FAILURES, EXIT_USAGE = 0, 1, 2
+
+
+def _err(message: str) -> None:
+    print(f"syndicate: {message}", file=sys.stderr)
+
+
+def _services(args: argparse.Namespace, registry: Registry) -> Services:
+    if args.aws:
+        missing = [n for n in ("bucket", "table", "queue_url") if not getattr(args, n)]
+        if missing and not args.create:
+            flags = ", ".join("--" + n.replace("_", "-") for n in missing)
+            raise RegistryError(f"--aws needs {flags} (or the env vars BUCKET_NAME, TABLE_NAME, ARTICLE_QUEUE_URL)")
+        if args.create:
+            from .adapters import aws
+
+            args.bucket = args.bucket or "syndicate-local"
+            args.table = args.table or "syndicate-state"
+            urls = aws.create_resources(args.bucket, args.table, ["syndicate-articles"], endpoint_url=args.endpoint_url)
+            args.queue_url = args.queue_url or urls["syndicate-articles"]
+        return build_aws(
+            registry,
+            bucket=args.bucket,
+            table=args.table,
+            queue_url=args.queue_url,
+            endpoint_url=args.endpoint_url,
+            allow_loopback=args.allow_loopback,
+            base_url=args.base_url,
+        )
+    return build_local(Path(args.out), registry, allow_loopback=args.allow_loopback, base_url=args.base_url)
+
+
+def print_report(report: pipeline.RunReport, out: Any = sys.stdout) -> None:
+    poll = report.poll
+    changed = sum(1 for r in report.ingested if r.changed)
+    print(
+        f"polled {poll.feeds_polled} feed(s) ({poll.feeds_not_modified} not modified), "
+        f"{poll.entries_seen} entries seen, {poll.enqueued} queued",
+        file=out,
+    )
+    print(f"ingested {len(report.ingested)} article(s), {changed} new or changed", file=out)
+    if report.publish.published:
+        print(
+            f"published {report.publish.items} item(s); {report.publish.objects_written} object(s) written",
+            file=out,
+        )
+    else:
+        print("nothing new to publish", file=out)
+    for failure in report.failures:
+        print(f"FAILED {failure}", file=out)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    registry = load_registry(args.config)
+    svc = _services(args, registry)
+    try:
+        report = pipeline.run(svc)
+    finally:
+        svc.http.close()
+    if args.json:
+        print(json.dumps(report.as_dict(), indent=2))
+    else:
+        print_report(report)
+    return EXIT_OK if report.ok else EXIT_FAILURES
+
+
+def cmd_extract(args: argparse.Namespace) -> int:
+    from .extract import ExtractError, extract_article
+    from .fetch import FetchError
+    from .runtime import http_client
+
+    registry = load_registry(args.config) if args.partner else None
+    profile = registry.partner(args.partner).profile if registry and args.partner else None
+    client = http_client(args.allow_loopback)
+    status = EXIT_OK
+    for source in args.inputs:
+        try:
+            if source.startswith(("http://", "https://")):
+                page = client.get(source)
+                body, url = page.body, page.url
+            else:
+                body = Path(source).read_bytes()
+                url = args.url or Path(source).resolve().as_uri()
+            article = extract_article(body, url, profile)
+            line: dict[str, Any] = {"input": source, **article.model_dump(exclude={"html", "text"})}
+            line["content_text"] = article.text
+        except (ExtractError, FetchError, OSError) as exc:
+            line = {"input": source, "error": str(exc)}
+            status = EXIT_FAILURES
+        print(json.dumps(line, ensure_ascii=False))
+    client.close()
+    return status
+
+
+def cmd_invoke(args: argparse.Namespace) -> int:
+    from .invoke import invoke_function
+
+    overrides: dict[str, str] = {}
+    if not args.aws:
+        overrides = {
+            "SYNDICATE_BACKEND": "local",
+            "SYNDICATE_OUT": str(Path(args.out).resolve()),
+            "REGISTRY_URI": str(Path(args.config).resolve()),
+        }
+        if args.allow_loopback:
+            overrides["SYNDICATE_ALLOW_LOOPBACK"] = "1"
+    elif args.endpoint_url:
+        overrides["AWS_ENDPOINT_URL"] = args.endpoint_url
+    for pair in args.env or []:
+        key, _, value = pair.partition("=")
+        overrides[key] = value
+    result = invoke_function(args.function, Path(args.event), Path(args.template), overrides)
+    print(json.dumps(result, indent=2, default=str))
+    return EXIT_OK
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    registry = load_registry(args.config)
+    svc = _services(args, registry)
+    rows = []
+    for partner in registry.partners:
+        for feed in partner.feeds:
+            health = svc.state.get("feed", feed.url) or {}
+            rows.append({"partner": partner.id, "feed": feed.url, **health})
+    if args.json:
+        print(json.dumps(rows, indent=2))
+    else:
+        for row in rows:
+            status = row.get("last_status", "never polled")
+            error = f"  error: {row['last_error']}" if row.get("last_error") else ""
+            print(
+                f"{row['partner']:<12} {row['feed']}\n    last poll {row.get('last_poll', '-')}, status {status}, "
+                f"failures {row.get('failures', 0)}, items {row.get('items_seen', '-')}{error}"
+            )
+    return EXIT_OK
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from .demo.server import SiteServer, render_registry, site_root
+
+    out = Path(args.out)
+    with SiteServer(site_root()) as server:
+        config = render_registry(server.base_url, out / ".state" / "demo-partners.yaml")
+        print(f"serving the bundled sample site at {server.base_url} (loopback only)")
+        registry = load_registry(config)
+        svc = build_local(out, registry, allow_loopback=True, base_url=args.base_url)
+        try:
+            report = pipeline.run(svc)
+        finally:
+            svc.http.close()
+    print_report(report)
+    print(f"JSON Feed: {(out / 'feed.json').resolve()}")
+    return EXIT_OK if report.ok else EXIT_FAILURES
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    from .schema import record_schema
+
+    text = json.dumps(record_schema(), indent=2) + "\n"
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK
+
+
+def _add_backend(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--config", default="partners.yaml", help="the partner registry (default: partners.yaml)")
+    p.add_argument("--out", default="out", help="local bucket folder (default: out)")
+    p.add_argument("--allow-loopback", action="store_true", help="allow feeds and pages on 127.0.0.1 (tests, demo)")
+    p.add_argument("--base-url", default=None, help="public URL the feeds are served from")
+    p.add_argument("--aws", action="store_true", help="use S3, DynamoDB and SQS instead of the local adapters")
+    p.add_argument("--endpoint-url", default=os.environ.get("AWS_ENDPOINT_URL"), help="AWS endpoint (e.g. moto)")
+    p.add_argument("--bucket", default=os.environ.get("BUCKET_NAME"))
+    p.add_argument("--table", default=os.environ.get("TABLE_NAME"))
+    p.add_argument("--queue-url", default=os.environ.get("ARTICLE_QUEUE_URL"))
+    p.add_argument("--create", action="store_true", help="with --aws: create bucket, table and queue if missing")
+
+
+def parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="syndicate", description=__doc__.splitlines()[0] if __doc__ else None)
+    sub = ap.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("run", help="poll every feed, ingest new articles, publish the JSON Feeds")
+    _add_backend(p)
+    p.add_argument("--json", action="store_true", help="print the run report as JSON")
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("extract", help="preview extraction of pages or URLs as JSON Lines")
+    p.add_argument("inputs", nargs="+", metavar="PATH_OR_URL")
+    p.add_argument("--url", help="the page's URL, for a file input")
+    p.add_argument("--partner", help="use this partner's extraction profile")
+    p.add_argument("--config", default="partners.yaml")
+    p.add_argument("--allow-loopback", action="store_true")
+    p.set_defaults(func=cmd_extract)
+
+    p = sub.add_parser("invoke", help="run a Lambda handler in-process with a sample event (no Docker)")
+    p.add_argument("function", help="poll, ingest or publish")
+    p.add_argument("--event", required=True, help="event JSON file, e.g. events/poll.json")
+    p.add_argument("--template", default="template.yaml")
+    p.add_argument("--env", action="append", metavar="KEY=VALUE", help="extra environment for the handler")
+    _add_backend(p)
+    p.set_defaults(func=cmd_invoke)
+
+    p = sub.add_parser("status", help="show each feed's health")
+    _add_backend(p)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_status)
+
+    p = sub.add_parser("demo", help="run the pipeline on the bundled sample site over loopback")
+    p.add_argument("--out", default="out")
+    p.add_argument("--base-url", default=None)
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("schema", help="print the record JSON Schema")
+    p.add_argument("--output", help="write to this file instead of stdout")
+    p.set_defaults(func=cmd_schema)
+    return ap
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        code: int = args.func(args)
+    except RegistryError as exc:
+        _err(str(exc))
+        return EXIT_USAGE
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

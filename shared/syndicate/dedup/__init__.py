@@ -1,0 +1,1 @@
+"""URL canonicalization, fingerprints, and (later) near-duplicate detection and merging."""

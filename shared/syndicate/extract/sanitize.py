@@ -1,0 +1,51 @@
+"""Make extracted HTML safe to embed in someone else's page.
+
+Downstream sites render our `content_html` inside their own pages, so anything active
+(script, event handlers, javascript: URLs, iframes, inline styles) must go. nh3 (the
+Ammonia sanitizer) does the allow-listing; we only make links absolute first, because a
+relative link means nothing once the text leaves the partner's site.
+"""
+
+from __future__ import annotations
+
+import lxml.html
+import nh3
+
+ALLOWED_TAGS = {
+    "p", "br", "hr", "h2", "h3", "h4", "h5", "h6", "blockquote", "q", "cite",
+    "ul", "ol", "li", "dl", "dt", "dd", "strong", "b", "em", "i", "u", "s", "sub", "sup",
+    "code", "pre", "a", "img", "figure", "figcaption", "table", "thead", "tbody", "tfoot",
+    "tr", "th", "td", "caption", "abbr", "small", "span",
+}
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "img": {"src", "alt", "title", "width", "height"},
+    "td": {"colspan", "rowspan"},
+    "th": {"colspan", "rowspan", "scope"},
+    "abbr": {"title"},
+}
+URL_SCHEMES = {"http", "https", "mailto"}
+
+
+def absolutize(fragment: str, base_url: str) -> str:
+    """Rewrite relative href/src in an HTML fragment against the page URL."""
+    if not fragment.strip():
+        return ""
+    root = lxml.html.fragment_fromstring(fragment, create_parent="div")
+    root.make_links_absolute(base_url, resolve_base_href=False, handle_failures="discard")
+    inner = (root.text or "") + "".join(
+        lxml.html.tostring(child, encoding="unicode") for child in root
+    )
+    return inner
+
+
+def sanitize_html(fragment: str, base_url: str) -> str:
+    """Absolute links, then allow-list sanitizing; links get rel=noopener noreferrer."""
+    return nh3.clean(
+        absolutize(fragment, base_url),
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=URL_SCHEMES,
+        link_rel="noopener noreferrer",
+        strip_comments=True,
+    ).strip()

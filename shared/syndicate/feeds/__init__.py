@@ -1,0 +1,1 @@
+"""Feed bytes -> entries (feedparser), entry normalization."""

@@ -1,0 +1,153 @@
+"""The one schema: what flows between the pipeline stages and what we publish.
+
+Every stage takes and returns these plain models, so a stage can be tested with a feed or a
+page and nothing else. The published record is a JSON Feed 1.1 item whose `_syndicate`
+extension carries what JSON Feed has no field for (partner, licence, attribution...).
+The JSON Schema in `schema/record.schema.json` is exported from `Record` (see
+`syndicate.schema`), so downstream sites validate against exactly what we emit.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Republish = Literal["full", "excerpt", "link"]
+
+JSONFEED_VERSION = "https://jsonfeed.org/version/1.1"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Author(_Strict):
+    """A person (or, failing that, an organisation) credited for an article."""
+
+    name: str = Field(min_length=1)
+    url: str | None = None
+    bio: str | None = None
+    affiliation: str | None = None
+
+
+class Licence(_Strict):
+    """An article's licence as an SPDX id, where it came from, and what it lets us do."""
+
+    spdx: str = Field(min_length=1, description="SPDX licence id, or LicenseRef-... for none found")
+    url: str | None = None
+    source: Literal["page", "registry"] = "registry"
+    republish: Republish = "link"
+
+
+class Publisher(_Strict):
+    name: str
+    url: str | None = None
+    date_published: str | None = None
+
+
+class Placement(_Strict):
+    """Another place the same article was published (a cross-post)."""
+
+    partner: str
+    url: str
+    date_published: str | None = None
+
+
+class Image(_Strict):
+    url: str
+    credit: str | None = None
+    licence: dict[str, str] | None = None
+
+
+class SyndicateExt(_Strict):
+    """The `_syndicate` extension object of a published item."""
+
+    partner: str
+    source_url: str
+    canonical_url: str
+    original_publisher: Publisher | None = None
+    also_published_at: list[Placement] = Field(default_factory=list)
+    authors: list[Author] = Field(default_factory=list)
+    licence: Licence
+    attribution: str
+    images: list[Image] = Field(default_factory=list)
+    paywalled: bool = False
+    version: int = Field(default=1, ge=1)
+    content_sha256: str
+    fetched_at: str
+
+
+class FeedAuthor(_Strict):
+    name: str
+    url: str | None = None
+
+
+class Record(BaseModel):
+    """One article as published: a JSON Feed 1.1 item plus our `_syndicate` extension.
+
+    JSON Feed requires `content_html` or `content_text`: where the licence allows only an
+    excerpt or a link, `content_text` carries the excerpt (or the attribution line) instead.
+    """
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    id: str = Field(min_length=1, description="stable, derived from the canonical URL")
+    url: str
+    title: str
+    authors: list[FeedAuthor] = Field(default_factory=list)
+    date_published: str | None = None
+    date_modified: str | None = None
+    summary: str
+    content_html: str | None = None
+    content_text: str | None = None
+    language: str | None = None
+    tags: list[str] = Field(default_factory=list)
+    syndicate: SyndicateExt = Field(alias="_syndicate")
+
+    def to_item(self) -> dict[str, object]:
+        """The JSON Feed item, with the extension under its `_syndicate` key and no nulls."""
+        return self.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+
+class FeedEntry(BaseModel):
+    """One entry of a partner feed, normalized from whatever feedparser gave us."""
+
+    url: str
+    guid: str | None = None
+    title: str = ""
+    authors: list[str] = Field(default_factory=list)
+    published: str | None = None
+    updated: str | None = None
+    summary: str | None = None
+    content_html: str | None = None
+    tags: list[str] = Field(default_factory=list)
+
+
+class ArticleMessage(BaseModel):
+    """The body of one ArticleQueue message: an entry that is new or changed since last poll."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    partner: str
+    feed_url: str
+    canonical_url: str
+    entry: FeedEntry
+    entry_hash: str
+
+
+class Article(BaseModel):
+    """What extraction makes of one page, before attribution and rights are decided."""
+
+    url: str
+    title: str | None = None
+    text: str = ""
+    html: str = ""
+    authors: list[str] = Field(default_factory=list)
+    date: str | None = None
+    description: str | None = None
+    sitename: str | None = None
+    language: str | None = None
+    licence_url: str | None = None
+    canonical_url: str | None = None
+    tags: list[str] = Field(default_factory=list)

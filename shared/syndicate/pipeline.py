@@ -1,0 +1,336 @@
+"""The pipeline's three steps, used alike by the Lambda handlers and the CLI.
+
+poll_once       feeds that are due -> conditional GET -> entries -> ArticleQueue (new/changed only)
+ingest_message  one queue message -> fetch page -> extract -> attribute -> record + pending mark
+publish_pending pending marks -> JSON Feed pages (all partners and per partner)
+
+Each step reports what it did and what failed as plain data; one broken feed or page is a
+`Failure` in the report, never an exception that stops the others.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from pydantic import ValidationError
+
+from .attribution.record import build_record
+from .dedup.urls import canonicalize_url
+from .extract import ExtractError, extract_article
+from .feeds.parse import FeedError, parse_feed
+from .fetch import FetchError
+from .model import ArticleMessage, FeedEntry, Record
+from .publish.jsonfeed import build_feed_pages, page_keys
+from .registry import Partner, RegistryError
+from .services import Services
+
+log = logging.getLogger("syndicate.pipeline")
+
+HTML_TYPES = {"text/html", "application/xhtml+xml", ""}
+FEED_ACCEPT = "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.1"
+PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.1"
+MAX_RECEIVES = 5
+
+
+@dataclass
+class Failure:
+    stage: str
+    partner: str
+    url: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.stage} failed for {self.partner} {self.url}: {self.reason}"
+
+
+@dataclass
+class PollReport:
+    feeds_polled: int = 0
+    feeds_not_modified: int = 0
+    entries_seen: int = 0
+    enqueued: int = 0
+    failures: list[Failure] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class IngestResult:
+    record_id: str | None
+    changed: bool
+    url: str
+    partner: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class PublishReport:
+    published: bool = False
+    items: int = 0
+    objects_written: int = 0
+    keys: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class RunReport:
+    poll: PollReport
+    ingested: list[IngestResult]
+    publish: PublishReport
+    failures: list[Failure]
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class IngestError(Exception):
+    """A message that could not become a record; names the partner, URL and problem."""
+
+    def __init__(self, partner: str, url: str, reason: str) -> None:
+        super().__init__(f"{partner} {url}: {reason}")
+        self.partner = partner
+        self.url = url
+        self.reason = reason
+
+
+def _iso(svc: Services) -> str:
+    return svc.now().isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def https_hosts(svc: Services) -> set[str]:
+    """Hosts whose http URLs canonicalize to https: those of partners served over https."""
+    hosts: set[str] = set()
+    for partner in svc.registry.partners:
+        if partner.homepage.startswith("https://"):
+            hosts |= partner.hosts
+    return hosts
+
+
+def entry_hash(entry: FeedEntry) -> str:
+    """What makes an entry 'changed': its link, title, dates and summary."""
+    basis = json.dumps([entry.url, entry.title, entry.published, entry.updated, entry.summary], ensure_ascii=False)
+    return hashlib.sha256(basis.encode("utf-8")).hexdigest()
+
+
+def _poll_feed(svc: Services, partner: Partner, feed_url: str, report: PollReport, hosts: set[str]) -> None:
+    state = svc.state.get("feed", feed_url) or {}
+    health = {**state, "partner": partner.id, "last_poll": _iso(svc)}
+    try:
+        result = svc.http.get(
+            feed_url, etag=state.get("etag"), last_modified=state.get("last_modified"), accept=FEED_ACCEPT
+        )
+        report.feeds_polled += 1
+        if result.not_modified:
+            report.feeds_not_modified += 1
+            svc.state.put("feed", feed_url, {**health, "last_status": 304, "failures": 0, "last_error": None})
+            return
+        entries = parse_feed(result.body, feed_url)
+    except (FetchError, FeedError) as exc:
+        reason = exc.reason if isinstance(exc, (FetchError, FeedError)) else str(exc)
+        report.failures.append(Failure("poll", partner.id, feed_url, reason))
+        status = exc.status if isinstance(exc, FetchError) else None
+        svc.state.put(
+            "feed",
+            feed_url,
+            {**health, "last_status": status, "failures": int(state.get("failures", 0)) + 1, "last_error": reason},
+        )
+        return
+    report.entries_seen += len(entries)
+    fresh: list[tuple[str, str, ArticleMessage]] = []
+    for entry in entries:
+        canonical = canonicalize_url(entry.url, hosts)
+        digest = entry_hash(entry)
+        seen = svc.state.get("entry", canonical)
+        if seen and seen.get("entry_hash") == digest:
+            continue
+        message = ArticleMessage(
+            partner=partner.id, feed_url=feed_url, canonical_url=canonical, entry=entry, entry_hash=digest
+        )
+        fresh.append((canonical, digest, message))
+    if fresh:
+        svc.queue.send([m.model_dump_json() for _, _, m in fresh])
+        for canonical, digest, _ in fresh:
+            svc.state.put("entry", canonical, {"entry_hash": digest, "partner": partner.id, "seen_at": _iso(svc)})
+        report.enqueued += len(fresh)
+    svc.state.put(
+        "feed",
+        feed_url,
+        {
+            **health,
+            "etag": result.etag,
+            "last_modified": result.last_modified,
+            "last_status": result.status,
+            "failures": 0,
+            "last_error": None,
+            "items_seen": len(entries),
+        },
+    )
+
+
+def poll_once(svc: Services) -> PollReport:
+    """Poll every feed in the registry once; enqueue entries that are new or changed."""
+    report = PollReport()
+    hosts = https_hosts(svc)
+    for partner in svc.registry.partners:
+        for feed in partner.feeds:
+            _poll_feed(svc, partner, feed.url, report, hosts)
+    return report
+
+
+def ingest_message(svc: Services, body: str) -> IngestResult:
+    """Turn one ArticleQueue message body into a stored record. Raises IngestError.
+
+    Idempotent: a redelivered message whose page has not changed writes nothing.
+    """
+    try:
+        message = ArticleMessage.model_validate_json(body)
+    except ValidationError as exc:
+        raise IngestError("?", "?", f"malformed queue message: {exc.errors()[0]['msg']}") from exc
+    url = message.entry.url
+    try:
+        partner = svc.registry.partner(message.partner)
+    except RegistryError as exc:
+        raise IngestError(message.partner, url, str(exc)) from exc
+    try:
+        page = svc.http.get(url, accept=PAGE_ACCEPT)
+        if page.content_type not in HTML_TYPES:
+            raise IngestError(partner.id, url, f"not an HTML page (Content-Type {page.content_type})")
+        article = extract_article(page.body, page.url, partner.profile)
+    except (FetchError, ExtractError) as exc:
+        raise IngestError(partner.id, url, exc.reason) from exc
+    record = build_record(
+        partner, message, article, fetched_at=_iso(svc), summary_chars=svc.settings.summary_chars
+    )
+    return _store_record(svc, record)
+
+
+def _store_record(svc: Services, record: Record) -> IngestResult:
+    ext = record.syndicate
+    known = svc.state.get("record", record.id)
+    fingerprint = hashlib.sha256(
+        json.dumps([ext.content_sha256, record.title, ext.licence.republish, record.summary]).encode()
+    ).hexdigest()
+    if known and known.get("fingerprint") == fingerprint:
+        return IngestResult(record.id, False, ext.source_url, ext.partner)
+    if known:
+        record.syndicate.version = int(known.get("version", 1)) + 1
+        record.date_modified = ext.fetched_at
+    svc.store.put(f"records/{record.id}.json", json.dumps(record.to_item(), ensure_ascii=False).encode("utf-8"))
+    meta = {
+        "partner": ext.partner,
+        "date_published": record.date_published,
+        "version": ext.version,
+        "fingerprint": fingerprint,
+    }
+    svc.state.put("record", record.id, meta)
+    svc.state.put("pending", record.id, {"at": ext.fetched_at})
+    return IngestResult(record.id, True, ext.source_url, ext.partner)
+
+
+def publish_pending(svc: Services) -> PublishReport:
+    """Rebuild the published feeds if any record changed since the last publish.
+
+    Content pages are written before the first pages that point at them, stale pages are
+    removed last, and only the pending marks read at the start are cleared, so a record
+    ingested during a publish is picked up by the next one.
+    """
+    pending = svc.state.query("pending")
+    report = PublishReport()
+    if not pending and svc.store.get("feed.json") is not None:
+        return report
+    items: list[dict[str, Any]] = []
+    for record_id, _meta in svc.state.query("record"):
+        raw = svc.store.get(f"records/{record_id}.json")
+        if raw is None:
+            log.warning("record %s is indexed but its object is missing; skipped", record_id)
+            continue
+        items.append(json.loads(raw))
+    settings = svc.settings
+    feeds: list[tuple[str, dict[str, bytes]]] = [
+        (
+            "feed.json",
+            build_feed_pages(
+                items,
+                title=settings.feed_title,
+                first_key="feed.json",
+                base_url=settings.public_base_url,
+                page_size=settings.page_size,
+                description="Articles republished from our partners, with attribution.",
+            ),
+        )
+    ]
+    for partner in svc.registry.partners:
+        key = f"feeds/{partner.id}.json"
+        mine = [i for i in items if i.get("_syndicate", {}).get("partner") == partner.id]
+        pages = build_feed_pages(
+            mine,
+            title=f"{partner.name} via {settings.feed_title}",
+            first_key=key,
+            base_url=settings.public_base_url,
+            page_size=settings.page_size,
+            home_page_url=partner.homepage,
+        )
+        feeds.append((key, pages))
+    for first_key, pages in feeds:
+        ordered = [k for k in pages if k != first_key] + [first_key]
+        for key in ordered:
+            if svc.store.get(key) != pages[key]:
+                svc.store.put(key, pages[key], "application/feed+json")
+                report.objects_written += 1
+                report.keys.append(key)
+        stem = first_key.removesuffix(".json") + "/"
+        wanted = set(page_keys(first_key, len(pages)))
+        for stale in svc.store.list_keys(stem):
+            if stale.startswith(stem + "page-") and stale not in wanted:
+                svc.store.delete(stale)
+    for record_id, _ in pending:
+        svc.state.delete("pending", record_id)
+    report.published = True
+    report.items = len(items)
+    return report
+
+
+def drain_queue(svc: Services) -> tuple[list[IngestResult], list[Failure]]:
+    """Ingest every message waiting in the queue (the local run's stand-in for SQS->Lambda).
+
+    A failed message stays in the queue for a later retry until it has been received
+    MAX_RECEIVES times; then it is parked under the `dead` partition with its reason.
+    """
+    results: list[IngestResult] = []
+    failures: list[Failure] = []
+    while True:
+        batch = svc.queue.receive(10)
+        if not batch:
+            break
+        for msg in batch:
+            try:
+                results.append(ingest_message(svc, msg.body))
+            except IngestError as exc:
+                failures.append(Failure("ingest", exc.partner, exc.url, exc.reason))
+                if msg.receive_count >= MAX_RECEIVES:
+                    svc.state.put("dead", msg.message_id, {"body": msg.body, "reason": exc.reason})
+                    svc.queue.delete(msg.receipt)
+                continue
+            svc.queue.delete(msg.receipt)
+    return results, failures
+
+
+def run(svc: Services) -> RunReport:
+    """poll, ingest everything queued, publish: the whole pipeline once."""
+    poll = poll_once(svc)
+    ingested, ingest_failures = drain_queue(svc)
+    publish = publish_pending(svc)
+    return RunReport(poll=poll, ingested=ingested, publish=publish, failures=poll.failures + ingest_failures)

@@ -1,0 +1,70 @@
+"""The three things the pipeline needs from the outside world, as protocols.
+
+The core talks only to these; `adapters/local.py` (folder, SQLite) and `adapters/aws.py`
+(S3, DynamoDB, SQS) implement them, and one contract test suite runs against both so the
+local default and the cloud cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+
+class ObjectStore(Protocol):
+    """A bucket: keys are '/'-separated paths such as `feeds/cgsp.json`."""
+
+    def get(self, key: str) -> bytes | None:
+        """The object's bytes, or None when there is no such key."""
+        ...
+
+    def put(self, key: str, body: bytes, content_type: str = "application/json") -> None:
+        """Write the object whole (readers never see a partial object)."""
+        ...
+
+    def list_keys(self, prefix: str = "") -> list[str]:
+        """Every key starting with `prefix`, sorted."""
+        ...
+
+    def delete(self, key: str) -> None:
+        """Remove the key; removing a missing key is not an error."""
+        ...
+
+
+class StateStore(Protocol):
+    """A table of JSON items addressed by (partition key, sort key).
+
+    Items are plain JSON-compatible dicts. `query` returns one partition sorted by sort key.
+    """
+
+    def get(self, pk: str, sk: str) -> dict[str, Any] | None: ...
+
+    def put(self, pk: str, sk: str, data: dict[str, Any]) -> None: ...
+
+    def put_if_absent(self, pk: str, sk: str, data: dict[str, Any]) -> bool:
+        """Create the item only if it does not exist; True when this call created it."""
+        ...
+
+    def delete(self, pk: str, sk: str) -> None: ...
+
+    def query(self, pk: str) -> list[tuple[str, dict[str, Any]]]:
+        """All (sort key, item) pairs of one partition, in sort-key order."""
+        ...
+
+
+@dataclass(frozen=True)
+class QueueMessage:
+    message_id: str
+    body: str
+    receipt: str
+    receive_count: int = 1
+
+
+class Queue(Protocol):
+    """At-least-once delivery: a received message comes back unless deleted in time."""
+
+    def send(self, bodies: list[str]) -> None: ...
+
+    def receive(self, max_messages: int = 10) -> list[QueueMessage]: ...
+
+    def delete(self, receipt: str) -> None: ...

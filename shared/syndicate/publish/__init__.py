@@ -1,0 +1,1 @@
+"""Records -> JSON Feed pages (all partners and per partner); later Atom and search."""

@@ -1,0 +1,133 @@
+"""Build the Services bundle: local adapters (folder + SQLite) or AWS ones (S3, DynamoDB, SQS).
+
+Local and cloud run the same pipeline code; only this module knows which adapters exist.
+The AWS adapters are imported lazily so the local default never needs boto3.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from .fetch import AddressPolicy, HttpClient
+from .registry import Registry, RegistryError, load_registry, parse_registry
+from .services import Services, Settings
+
+STATE_DIR = ".state"
+PUBLIC_PREFIX = "public/"
+
+
+def _settings(registry: Registry, base_url: str | None) -> Settings:
+    return Settings(
+        public_base_url=base_url or registry.publish.base_url or Settings.public_base_url,
+        page_size=registry.publish.page_size,
+        feed_title=registry.publish.title,
+    )
+
+
+def http_client(allow_loopback: bool = False, user_agent: str | None = None) -> HttpClient:
+    kwargs: dict[str, Any] = {"policy": AddressPolicy(allow_loopback=allow_loopback)}
+    if user_agent:
+        kwargs["user_agent"] = user_agent
+    return HttpClient(**kwargs)
+
+
+def build_local(
+    out_dir: Path,
+    registry: Registry,
+    *,
+    allow_loopback: bool = False,
+    base_url: str | None = None,
+    state_dir: Path | None = None,
+) -> Services:
+    """The embedded default: `out_dir` is the bucket, SQLite under `out_dir/.state` the table and queue."""
+    from .adapters.local import LocalObjectStore, SqliteQueue, SqliteStateStore
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    state_dir = state_dir or out_dir / STATE_DIR
+    state_dir.mkdir(parents=True, exist_ok=True)
+    db = state_dir / "syndicate.sqlite"
+    settings = _settings(registry, base_url or out_dir.resolve().as_uri() + "/")
+    return Services(
+        registry=registry,
+        store=LocalObjectStore(out_dir, reserved=(STATE_DIR,)),
+        state=SqliteStateStore(db),
+        queue=SqliteQueue(db, name="articles"),
+        http=http_client(allow_loopback),
+        settings=settings,
+    )
+
+
+def build_aws(
+    registry: Registry,
+    *,
+    bucket: str,
+    table: str,
+    queue_url: str,
+    publish_queue_url: str | None = None,
+    endpoint_url: str | None = None,
+    allow_loopback: bool = False,
+    base_url: str | None = None,
+) -> Services:
+    """S3 (published objects under `public/`), DynamoDB and SQS, optionally at `endpoint_url`."""
+    from .adapters import aws
+
+    s3 = aws.make_client("s3", endpoint_url=endpoint_url)
+    dynamodb = aws.make_client("dynamodb", endpoint_url=endpoint_url)
+    sqs = aws.make_client("sqs", endpoint_url=endpoint_url)
+    return Services(
+        registry=registry,
+        store=aws.S3ObjectStore(bucket, prefix=PUBLIC_PREFIX, client=s3),
+        state=aws.DynamoStateStore(table, client=dynamodb),
+        queue=aws.SqsQueue(queue_url, client=sqs),
+        publish_queue=aws.SqsQueue(publish_queue_url, client=sqs) if publish_queue_url else None,
+        http=http_client(allow_loopback),
+        settings=_settings(registry, base_url),
+    )
+
+
+def load_registry_uri(uri: str, endpoint_url: str | None = None) -> Registry:
+    """A registry from a file path or from `s3://bucket/key`."""
+    if uri.startswith("s3://"):
+        from .adapters import aws
+
+        bucket, _, key = uri.removeprefix("s3://").partition("/")
+        body = aws.S3ObjectStore(bucket, client=aws.make_client("s3", endpoint_url=endpoint_url)).get(key)
+        if body is None:
+            raise RegistryError(f"{uri}: registry not found (upload it with `syndicate config push`)")
+        return parse_registry(body.decode("utf-8"), source=uri)
+    return load_registry(uri)
+
+
+def _need(environ: Mapping[str, str], name: str) -> str:
+    value = environ.get(name)
+    if not value:
+        raise RuntimeError(f"environment variable {name} is not set")
+    return value
+
+
+def services_from_env(environ: Mapping[str, str] = os.environ) -> Services:
+    """What a Lambda handler (or `syndicate invoke`) runs with, from its environment."""
+    backend = environ.get("SYNDICATE_BACKEND", "aws")
+    allow_loopback = environ.get("SYNDICATE_ALLOW_LOOPBACK", "") in ("1", "true", "yes")
+    endpoint = environ.get("AWS_ENDPOINT_URL") or None
+    registry = load_registry_uri(_need(environ, "REGISTRY_URI"), endpoint)
+    base_url = environ.get("PUBLIC_BASE_URL") or None
+    if backend == "local":
+        return build_local(
+            Path(environ.get("SYNDICATE_OUT", "out")), registry, allow_loopback=allow_loopback, base_url=base_url
+        )
+    if backend != "aws":
+        raise RuntimeError(f"SYNDICATE_BACKEND must be 'aws' or 'local', got {backend!r}")
+    return build_aws(
+        registry,
+        bucket=_need(environ, "BUCKET_NAME"),
+        table=_need(environ, "TABLE_NAME"),
+        queue_url=_need(environ, "ARTICLE_QUEUE_URL"),
+        publish_queue_url=environ.get("PUBLISH_QUEUE_URL") or None,
+        endpoint_url=endpoint,
+        allow_loopback=allow_loopback,
+        base_url=base_url,
+    )

@@ -1,0 +1,47 @@
+"""The bundle of ports and settings a pipeline run works with.
+
+Built once per process by `syndicate.runtime` (from CLI flags or a Lambda's environment)
+and handed to every stage function in `syndicate.pipeline`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from .ports import ObjectStore, Queue, StateStore
+
+if TYPE_CHECKING:
+    from .fetch.client import HttpClient
+    from .registry import Registry
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Settings:
+    """Knobs that are not partner knowledge (that lives in the registry)."""
+
+    public_base_url: str = "http://localhost:8000/"
+    page_size: int = 50
+    feed_title: str = "syndicate"
+    summary_chars: int = 400
+
+
+@dataclass
+class Services:
+    registry: Registry
+    store: ObjectStore
+    state: StateStore
+    queue: Queue
+    http: HttpClient
+    settings: Settings = field(default_factory=Settings)
+    publish_queue: Queue | None = None
+    clock: Callable[[], datetime] = utcnow
+
+    def now(self) -> datetime:
+        return self.clock()

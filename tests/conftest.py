@@ -1,0 +1,20 @@
+"""Session-wide pytest setup.
+
+Fixture code lives in `tests/fixtures/<topic>.py`; each such module is registered below as a
+plugin, which makes its fixtures available to every test without importing them by name.
+`tests/fixtures/moto.py` provides `moto_endpoint`, `aws_resources`, `s3_client`,
+`dynamodb_client` and `sqs_client`.
+"""
+
+import sys
+from pathlib import Path
+
+# `fixtures` is importable whatever --import-mode pytest runs with.
+_TESTS_DIR = str(Path(__file__).resolve().parent)
+if _TESTS_DIR not in sys.path:
+    sys.path.insert(0, _TESTS_DIR)
+
+pytest_plugins = [
+    "fixtures.moto",
+    "fixtures.http",
+]

@@ -1,0 +1,571 @@
+"""One behaviour suite for the three ports, run against every adapter.
+
+"local" is a folder and SQLite in tmp_path; "aws" is S3, DynamoDB and SQS on moto's server
+over HTTP (see tests/fixtures/moto.py). A behaviour the pipeline relies on belongs in the
+shared part; the few tests that only make sense for one backend say so in their name.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import multiprocessing
+import os
+import threading
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from syndicate.adapters import MAX_ITEM_BYTES, StorageError
+from syndicate.adapters.aws import DynamoStateStore, S3ObjectStore, SqsQueue, create_resources
+from syndicate.adapters.local import LocalObjectStore, SqliteQueue, SqliteStateStore
+from syndicate.ports import ObjectStore, Queue, QueueMessage, StateStore
+
+VISIBILITY_S = 1  # short visibility timeout for the redelivery tests, on both backends
+
+# ---------------------------------------------------------------------------- fixtures
+
+
+@pytest.fixture(params=["local", "aws", "aws-prefixed"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> ObjectStore:
+    if request.param == "local":
+        return LocalObjectStore(tmp_path / "bucket")
+    res = request.getfixturevalue("aws_resources")
+    prefix = "tenant/one" if request.param == "aws-prefixed" else ""
+    return S3ObjectStore(res.bucket, prefix=prefix, client=res.client("s3"))
+
+
+@pytest.fixture(params=["local", "aws"])
+def state(request: pytest.FixtureRequest, tmp_path: Path) -> StateStore:
+    if request.param == "local":
+        return SqliteStateStore(tmp_path / "state.sqlite")
+    res = request.getfixturevalue("aws_resources")
+    return DynamoStateStore(res.table, client=res.client("dynamodb"))
+
+
+@pytest.fixture(params=["local", "aws"])
+def queue(request: pytest.FixtureRequest, tmp_path: Path) -> SqliteQueue | SqsQueue:
+    """A queue whose messages reappear VISIBILITY_S seconds after an undeleted receive."""
+    if request.param == "local":
+        return SqliteQueue(tmp_path / "queue.sqlite", visibility_timeout=VISIBILITY_S)
+    res = request.getfixturevalue("aws_resources")
+    sqs = res.client("sqs")
+    sqs.set_queue_attributes(QueueUrl=res.article_queue_url, Attributes={"VisibilityTimeout": str(VISIBILITY_S)})
+    return SqsQueue(res.article_queue_url, client=sqs, wait_seconds=0)
+
+
+def receive_all(queue: Queue, expected: int, timeout_s: float = 5.0) -> list[QueueMessage]:
+    """Receive until `expected` messages arrived (SQS may hand them out a few at a time)."""
+    got: list[QueueMessage] = []
+    deadline = time.monotonic() + timeout_s
+    while len(got) < expected and time.monotonic() < deadline:
+        got.extend(queue.receive(10))
+    return got
+
+
+# ------------------------------------------------------------------------ object store
+
+
+def test_object_get_missing_is_none(store: ObjectStore) -> None:
+    assert store.get("feeds/nothing-here.json") is None
+
+
+def test_object_put_get_round_trips_binary_and_empty_bodies(store: ObjectStore) -> None:
+    binary = bytes(range(256)) * 3 + "é中🚀".encode()
+    store.put("blobs/all-bytes.bin", binary, content_type="application/octet-stream")
+    store.put("blobs/empty", b"")
+    assert store.get("blobs/all-bytes.bin") == binary
+    assert store.get("blobs/empty") == b""
+
+
+def test_object_put_overwrites_whole_object(store: ObjectStore) -> None:
+    store.put("feed.json", b'{"version": 1, "items": ["a", "b", "c"]}')
+    store.put("feed.json", b"{}")
+    assert store.get("feed.json") == b"{}"
+    assert store.list_keys() == ["feed.json"]
+
+
+def test_object_list_keys_by_prefix_sorted(store: ObjectStore) -> None:
+    keys = [
+        "public/feeds/z.json",
+        "public/feeds/é.json",
+        "public/feeds/a.json",
+        "public/feeds/b/c.json",
+        "public/feedsx.json",
+        "public/feed.json",
+        "config/partners.yaml",
+    ]
+    for key in keys:
+        store.put(key, key.encode())
+    # Plain string prefixes, as in S3, sorted by code point (= UTF-8 byte order).
+    assert store.list_keys("public/feeds/") == [
+        "public/feeds/a.json",
+        "public/feeds/b/c.json",
+        "public/feeds/z.json",
+        "public/feeds/é.json",
+    ]
+    assert store.list_keys("public/feeds") == [
+        "public/feeds/a.json",
+        "public/feeds/b/c.json",
+        "public/feeds/z.json",
+        "public/feeds/é.json",
+        "public/feedsx.json",
+    ]
+    assert store.list_keys("public/feeds/b") == ["public/feeds/b/c.json"]
+    assert store.list_keys("public/f") == sorted(k for k in keys if k.startswith("public/f"))
+    assert store.list_keys() == sorted(keys)
+    assert store.list_keys("nothing/") == []
+    assert all(store.get(k) == k.encode() for k in keys)
+
+
+def test_object_delete_removes_and_missing_delete_is_fine(store: ObjectStore) -> None:
+    store.put("records/a.json", b"a")
+    store.put("records/b.json", b"b")
+    store.delete("records/a.json")
+    store.delete("records/a.json")
+    store.delete("never/existed.json")
+    assert store.get("records/a.json") is None
+    assert store.list_keys("records/") == ["records/b.json"]
+
+
+def test_object_folder_like_key_is_not_an_object(store: ObjectStore) -> None:
+    store.put("search/manifest.json", b"{}")
+    assert store.get("search") is None
+    store.delete("search")  # nothing to delete; the object below must survive
+    assert store.get("search/manifest.json") == b"{}"
+
+
+@pytest.mark.parametrize("key", ["", "/etc/passwd", "../outside", "a/../../outside", "a//b", "./a", "a\\b", "a/.."])
+def test_object_bad_keys_refused(store: ObjectStore, key: str) -> None:
+    with pytest.raises(ValueError):
+        store.put(key, b"x")
+    with pytest.raises(ValueError):
+        store.get(key)
+    with pytest.raises(ValueError):
+        store.delete(key)
+    assert store.list_keys() == []
+
+
+def test_local_store_writes_nothing_outside_root_and_leaves_no_temp_files(tmp_path: Path) -> None:
+    store = LocalObjectStore(tmp_path / "bucket")
+    with pytest.raises(ValueError):
+        store.put("../escaped", b"x")
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "bucket" / "link").symlink_to(tmp_path / "elsewhere")
+    with pytest.raises(ValueError, match="escapes"):
+        store.put("link/x.json", b"x")
+    assert not (tmp_path / "escaped").exists()
+    assert list((tmp_path / "elsewhere").iterdir()) == []
+
+    store.put("public/feed.json", b"{}")
+    files = sorted(p.relative_to(tmp_path / "bucket").as_posix() for p in (tmp_path / "bucket").rglob("*"))
+    assert files == ["link", "public", "public/feed.json"]
+    assert (tmp_path / "bucket" / "public" / "feed.json").stat().st_mode & 0o777 == 0o644
+
+
+def test_local_store_readers_never_see_a_partial_object(tmp_path: Path) -> None:
+    store = LocalObjectStore(tmp_path)
+    bodies = [bytes([i]) * 2_000_000 for i in range(1, 4)]
+    store.put("big.bin", bodies[0])
+    stop = threading.Event()
+    seen: set[bytes] = set()
+
+    def read() -> None:
+        while not stop.is_set():
+            body = store.get("big.bin")
+            assert body is not None
+            seen.add(body[:1] + body[-1:] + len(body).to_bytes(4, "big"))
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    for _ in range(5):
+        for body in bodies:
+            store.put("big.bin", body)
+    stop.set()
+    reader.join()
+    whole = {b[:1] + b[-1:] + len(b).to_bytes(4, "big") for b in bodies}
+    assert seen and seen <= whole
+
+
+def test_s3_stores_content_type_and_prefix_isolates(aws_resources: Any) -> None:
+    s3 = aws_resources.client("s3")
+    inside = S3ObjectStore(aws_resources.bucket, prefix="public", client=s3)
+    outside = S3ObjectStore(aws_resources.bucket, client=s3)
+    inside.put("feed.json", b"{}", content_type="application/feed+json")
+    outside.put("config/partners.yaml", b"partners: []", content_type="application/yaml")
+    head = s3.head_object(Bucket=aws_resources.bucket, Key="public/feed.json")
+    assert head["ContentType"] == "application/feed+json"
+    assert inside.list_keys() == ["feed.json"]
+    assert outside.list_keys() == ["config/partners.yaml", "public/feed.json"]
+
+
+# ------------------------------------------------------------------------- state store
+
+
+def test_state_get_missing_is_none(state: StateStore) -> None:
+    assert state.get("feed#lse", "health") is None
+
+
+def test_state_put_get_overwrite(state: StateStore) -> None:
+    state.put("feed#lse", "health", {"status": 200, "failures": 0})
+    assert state.get("feed#lse", "health") == {"status": 200, "failures": 0}
+    state.put("feed#lse", "health", {"status": 503})
+    assert state.get("feed#lse", "health") == {"status": 503}
+
+
+def test_state_put_if_absent_creates_once(state: StateStore) -> None:
+    assert state.put_if_absent("seen", "https://example.org/a", {"first": True}) is True
+    assert state.put_if_absent("seen", "https://example.org/a", {"first": False}) is False
+    assert state.get("seen", "https://example.org/a") == {"first": True}
+    # A different sort key in the same partition is a different item.
+    assert state.put_if_absent("seen", "https://example.org/b", {"first": True}) is True
+
+
+def test_state_delete(state: StateStore) -> None:
+    state.put("pending", "r1", {"x": 1})
+    state.put("pending", "r2", {"x": 2})
+    state.delete("pending", "r1")
+    state.delete("pending", "r1")
+    state.delete("pending", "never")
+    assert state.get("pending", "r1") is None
+    assert state.query("pending") == [("r2", {"x": 2})]
+    assert state.put_if_absent("pending", "r1", {"x": 3}) is True
+
+
+def test_state_query_sorted_by_sk_and_isolated_per_partition(state: StateStore) -> None:
+    sort_keys = ["b9", "é", "a", "B", "b10", "z", "a#2", "A"]
+    for i, sk in enumerate(sort_keys):
+        state.put("feed", sk, {"i": i})
+    state.put("feed2", "a", {"other": True})
+    state.put("fee", "a", {"other": True})
+    state.put("FEED", "a", {"other": True})
+    result = state.query("feed")
+    # Byte order (code point order): uppercase before lowercase, 'b10' before 'b9', 'é' last.
+    assert [sk for sk, _ in result] == ["A", "B", "a", "a#2", "b10", "b9", "z", "é"]
+    assert dict(result) == {sk: {"i": i} for i, sk in enumerate(sort_keys)}
+    assert state.query("feed2") == [("a", {"other": True})]
+    assert state.query("nobody") == []
+
+
+def test_state_unicode_and_nested_json_round_trip(state: StateStore) -> None:
+    data: dict[str, Any] = {
+        "title": "Ünïcødé — 中文 — عربى — 🚀",
+        "nested": {"list": [1, 2.5, None, True, False, {"deep": [[], {}]}], "empty": {}},
+        "big": 2**53 + 1,
+        "small": -0.1,
+        "quote": 'she said "hi"\n\tand left\\',
+        "ключ": "значение",
+    }
+    state.put("partner#中文", "entry#🚀", data)
+    assert state.get("partner#中文", "entry#🚀") == data
+    assert state.query("partner#中文") == [("entry#🚀", data)]
+
+
+def test_state_large_partition_is_returned_whole(state: StateStore, request: pytest.FixtureRequest) -> None:
+    """40 items of 30 KB: 1.2 MB, past DynamoDB's 1 MB query page, so the store must paginate."""
+    filler = "x" * 30_000
+    for i in range(40):
+        state.put("big", f"item{i:03d}", {"i": i, "filler": filler})
+    result = state.query("big")
+    assert [sk for sk, _ in result] == [f"item{i:03d}" for i in range(40)]
+    assert all(item == {"i": i, "filler": filler} for i, (_, item) in enumerate(result))
+    if isinstance(state, DynamoStateStore):
+        # Prove the test exercises pagination: one raw Query does not return everything.
+        first = state.client.query(
+            TableName=state.table_name,
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": {"S": "big"}},
+        )
+        assert "LastEvaluatedKey" in first and len(first["Items"]) < 40
+
+
+def test_state_oversized_item_refused(state: StateStore) -> None:
+    with pytest.raises(StorageError):
+        state.put("big", "too-big", {"filler": "x" * MAX_ITEM_BYTES})
+    assert state.get("big", "too-big") is None
+
+
+@pytest.mark.parametrize(("pk", "sk"), [("", "a"), ("a", "")])
+def test_state_empty_keys_refused(state: StateStore, pk: str, sk: str) -> None:
+    with pytest.raises(ValueError):
+        state.put(pk, sk, {})
+    with pytest.raises(ValueError):
+        state.get(pk, sk)
+
+
+def test_state_non_json_values_refused(state: StateStore) -> None:
+    with pytest.raises(ValueError):
+        state.put("p", "nan", {"x": float("nan")})
+    with pytest.raises(TypeError):
+        state.put("p", "set", {"x": {1, 2}})
+    assert state.query("p") == []
+
+
+_FORKED_STORE: SqliteStateStore | None = None
+
+
+def _race_put_if_absent(worker: int) -> tuple[list[str], bool]:
+    # Uses the store object the parent created and used before forking. SQLite forbids using
+    # an inherited connection in the child, so the adapter must have opened its own (SQLite
+    # would often not complain, hence the explicit check of whose connection was used).
+    assert _FORKED_STORE is not None
+    won = [f"k{i}" for i in range(30) if _FORKED_STORE.put_if_absent("race", f"k{i}", {"worker": worker})]
+    return won, _FORKED_STORE._local.pid == os.getpid()
+
+
+def test_local_state_put_if_absent_is_atomic_across_processes(tmp_path: Path) -> None:
+    global _FORKED_STORE
+    _FORKED_STORE = SqliteStateStore(tmp_path / "state.sqlite")
+    assert _FORKED_STORE.get("race", "k0") is None  # the parent's connection is open before fork
+    try:
+        ctx = multiprocessing.get_context("fork")
+        with concurrent.futures.ProcessPoolExecutor(4, mp_context=ctx) as pool:
+            results = list(pool.map(_race_put_if_absent, range(4)))
+    finally:
+        _FORKED_STORE = None
+    assert all(own_connection for _, own_connection in results)
+    wins = [keys for keys, _ in results]
+    won = sorted(k for keys in wins for k in keys)
+    assert won == sorted(f"k{i}" for i in range(30))  # every key created exactly once
+    store = SqliteStateStore(tmp_path / "state.sqlite")
+    for worker, keys in enumerate(wins):
+        assert all(store.get("race", k) == {"worker": worker} for k in keys)
+
+
+def test_local_state_and_queue_shared_between_threads(tmp_path: Path) -> None:
+    state = SqliteStateStore(tmp_path / "shared.sqlite")
+    queue = SqliteQueue(tmp_path / "shared.sqlite", visibility_timeout=60)
+    queue.send([f"m{i}" for i in range(100)])
+
+    def work(_: int) -> list[str]:
+        bodies = []
+        for _round in range(100):
+            batch = queue.receive(2)
+            if not batch:
+                break
+            for m in batch:
+                state.put_if_absent("seen", m.body, {})
+                queue.delete(m.receipt)
+                bodies.append(m.body)
+        return bodies
+
+    with concurrent.futures.ThreadPoolExecutor(6) as pool:
+        results = list(pool.map(work, range(6)))
+    assert sorted(b for r in results for b in r) == sorted(f"m{i}" for i in range(100))
+    assert len(state.query("seen")) == 100
+    assert queue.approximate_count() == 0
+
+
+# ------------------------------------------------------------------------------- queue
+
+
+def test_queue_send_receive_delete(queue: SqliteQueue | SqsQueue) -> None:
+    queue.send(["alpha", "beta", '{"url": "https://example.org/é"}'])
+    got = receive_all(queue, 3)
+    assert sorted(m.body for m in got) == sorted(["alpha", "beta", '{"url": "https://example.org/é"}'])
+    assert all(m.receive_count == 1 for m in got)
+    assert len({m.message_id for m in got}) == 3
+    assert len({m.receipt for m in got}) == 3
+    assert queue.receive(10) == []  # all in flight
+    for m in got:
+        queue.delete(m.receipt)
+    assert queue.approximate_count() == 0
+
+
+def test_queue_redelivers_undeleted_message_after_visibility_timeout(queue: SqliteQueue | SqsQueue) -> None:
+    queue.send(["only once, at least"])
+    (first,) = receive_all(queue, 1)
+    assert first.receive_count == 1
+    assert queue.receive(10) == []  # hidden while in flight
+    time.sleep(VISIBILITY_S + 0.2)
+    (second,) = receive_all(queue, 1)
+    assert second.message_id == first.message_id
+    assert second.body == first.body
+    assert second.receive_count == 2
+    assert second.receipt != first.receipt
+    queue.delete(second.receipt)
+    assert queue.approximate_count() == 0
+
+
+def test_queue_send_more_than_one_batch(queue: SqliteQueue | SqsQueue) -> None:
+    # 25 bodies: more than 10 entries, and three 100 KB bodies so one batch would exceed 256 KiB.
+    bodies = [f"message {i} — ü" for i in range(22)] + [f"{i}" * 100_000 for i in range(3)]
+    queue.send(bodies)
+    got = receive_all(queue, len(bodies))
+    assert sorted(m.body for m in got) == sorted(bodies)
+    for m in got:
+        queue.delete(m.receipt)
+    assert queue.approximate_count() == 0
+
+
+def test_queue_send_nothing_and_receive_limits(queue: SqliteQueue | SqsQueue) -> None:
+    queue.send([])
+    assert queue.receive(10) == []
+    queue.send([f"m{i}" for i in range(5)])
+    assert queue.receive(0) == []
+    assert 1 <= len(queue.receive(2)) <= 2
+
+
+def test_local_queue_stale_receipt_does_not_delete(tmp_path: Path) -> None:
+    now = [1000.0]
+    queue = SqliteQueue(tmp_path / "q.sqlite", visibility_timeout=30, clock=lambda: now[0])
+    queue.send(["slow consumer"])
+    (first,) = queue.receive()
+    now[0] += 31
+    (second,) = queue.receive()
+    assert second.receive_count == 2
+    queue.delete(first.receipt)  # stale: the message now belongs to the second delivery
+    assert queue.approximate_count() == 1
+    now[0] += 31
+    (third,) = queue.receive()
+    assert (third.message_id, third.receive_count) == (first.message_id, 3)
+    queue.delete(third.receipt)
+    assert queue.approximate_count() == 0
+    queue.delete("no-such-receipt")
+
+
+def test_local_queues_sharing_a_file_are_separate(tmp_path: Path) -> None:
+    path = tmp_path / "local.sqlite"
+    articles = SqliteQueue(path, "articles")
+    publish = SqliteQueue(path, "publish")
+    SqliteStateStore(path).put("p", "s", {"shared": "file"})
+    articles.send(["a1", "a2"])
+    publish.send(["p1"])
+    assert [m.body for m in publish.receive()] == ["p1"]
+    got = articles.receive()
+    assert [m.body for m in got] == ["a1", "a2"]
+    publish.delete(got[0].receipt)  # another queue's receipt deletes nothing here
+    assert articles.approximate_count() == 2
+    assert SqliteStateStore(path).get("p", "s") == {"shared": "file"}
+
+
+def _receive_some(path: str) -> list[str]:
+    queue = SqliteQueue(Path(path), visibility_timeout=60)
+    bodies: list[str] = []
+    # Bounded, so a queue that fails to hide messages fails the test instead of hanging it.
+    for _ in range(100):
+        batch = queue.receive(3)
+        if not batch:
+            break
+        bodies.extend(m.body for m in batch)
+    return bodies
+
+
+def test_local_queue_concurrent_consumers_never_share_a_message(tmp_path: Path) -> None:
+    path = str(tmp_path / "q.sqlite")
+    SqliteQueue(Path(path)).send([f"m{i}" for i in range(200)])
+    ctx = multiprocessing.get_context("fork")
+    with concurrent.futures.ProcessPoolExecutor(4, mp_context=ctx) as pool:
+        results = list(pool.map(_receive_some, [path] * 4))
+    everything = [b for bodies in results for b in bodies]
+    assert sorted(everything) == sorted(f"m{i}" for i in range(200))
+
+
+# --------------------------------------------------------------- AWS-specific behaviour
+
+
+def test_aws_errors_name_the_resource(aws_resources: Any) -> None:
+    missing = f"missing-{uuid.uuid4().hex[:8]}"
+    with pytest.raises(StorageError, match=missing) as s3_error:
+        S3ObjectStore(missing, client=aws_resources.client("s3")).put("a.json", b"{}")
+    assert s3_error.value.code == "NoSuchBucket"
+    with pytest.raises(StorageError, match=missing):
+        DynamoStateStore(missing, client=aws_resources.client("dynamodb")).get("p", "s")
+    url = aws_resources.article_queue_url.rsplit("/", 1)[0] + "/" + missing
+    with pytest.raises(StorageError, match=missing):
+        SqsQueue(url, client=aws_resources.client("sqs"), wait_seconds=0).send(["x"])
+
+
+def test_sqs_failed_batch_entry_raises(aws_resources: Any) -> None:
+    class RefusingClient:
+        def send_message_batch(self, QueueUrl: str, Entries: list[dict[str, str]]) -> dict[str, Any]:
+            return {
+                "Successful": [{"Id": e["Id"]} for e in Entries[1:]],
+                "Failed": [{"Id": Entries[0]["Id"], "Code": "InvalidMessageContents", "Message": "bad"}],
+            }
+
+    queue = SqsQueue(aws_resources.article_queue_url, client=RefusingClient())
+    with pytest.raises(StorageError, match="InvalidMessageContents") as error:
+        queue.send(["a", "b"])
+    assert aws_resources.article_queue_url in str(error.value)
+
+
+def test_sqs_send_splits_batches_by_count_and_size(aws_resources: Any) -> None:
+    """At most 10 entries and 256 KiB per SendMessageBatch (moto allows more than AWS once did)."""
+    batches: list[list[str]] = []
+
+    class RecordingClient:
+        def send_message_batch(self, QueueUrl: str, Entries: list[dict[str, str]]) -> dict[str, Any]:
+            batches.append([e["MessageBody"] for e in Entries])
+            return {"Successful": [{"Id": e["Id"]} for e in Entries], "Failed": []}
+
+    bodies = ["s"] * 13 + ["L" * 100_000] * 5 + ["t"] * 3
+    SqsQueue(aws_resources.article_queue_url, client=RecordingClient()).send(bodies)
+    assert [b for batch in batches for b in batch] == bodies
+    assert all(len(batch) <= 10 for batch in batches)
+    assert all(sum(len(b.encode()) for b in batch) <= 256 * 1024 for batch in batches)
+    assert len(batches) == 4  # [10 small], [3 small + 2 large], [2 large], [1 large + 3 small]
+
+
+def test_create_resources_is_idempotent_and_applies_queue_attributes(aws_resources: Any) -> None:
+    names = [url.rsplit("/", 1)[1] for url in aws_resources.queue_urls.values()]
+    urls = create_resources(
+        aws_resources.bucket,
+        aws_resources.table,
+        names,
+        endpoint_url=aws_resources.endpoint,
+        queue_attributes={"VisibilityTimeout": "7"},
+    )
+    assert sorted(urls.values()) == sorted(aws_resources.queue_urls.values())
+    sqs = aws_resources.client("sqs")
+    for url in urls.values():
+        attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["VisibilityTimeout"])["Attributes"]
+        assert attrs["VisibilityTimeout"] == "7"
+    # The resources are usable through the adapters.
+    S3ObjectStore(aws_resources.bucket, client=aws_resources.client("s3")).put("k", b"v")
+    assert DynamoStateStore(aws_resources.table, client=aws_resources.client("dynamodb")).put_if_absent("p", "s", {})
+
+
+def test_create_resources_refuses_table_with_other_key_schema(aws_resources: Any) -> None:
+    other = f"syn-{uuid.uuid4().hex[:12]}-wrong"
+    dynamodb = aws_resources.client("dynamodb")
+    dynamodb.create_table(
+        TableName=other,
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    try:
+        with pytest.raises(StorageError, match=other):
+            create_resources(aws_resources.bucket, other, [], endpoint_url=aws_resources.endpoint)
+    finally:
+        dynamodb.delete_table(TableName=other)
+
+
+def test_clients_honour_aws_endpoint_url_env(aws_resources: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With no client and no endpoint given, the adapters reach the endpoint in AWS_ENDPOINT_URL."""
+    monkeypatch.setenv("AWS_ENDPOINT_URL", aws_resources.endpoint)
+    store = S3ObjectStore(aws_resources.bucket)
+    store.put("via-env.json", b"{}")
+    assert (
+        aws_resources.client("s3").get_object(Bucket=aws_resources.bucket, Key="via-env.json")["Body"].read() == b"{}"
+    )
+    assert DynamoStateStore(aws_resources.table).put_if_absent("env", "ok", {"v": 1})
+    SqsQueue(aws_resources.publish_queue_url, wait_seconds=0).send(["ping"])
+    assert SqsQueue(aws_resources.publish_queue_url).approximate_count() == 1
+
+
+def test_local_store_reserved_folder_is_not_part_of_the_bucket(tmp_path):
+    from syndicate.adapters.local import LocalObjectStore
+
+    (tmp_path / ".state").mkdir()
+    (tmp_path / ".state" / "db.sqlite").write_bytes(b"x")
+    store = LocalObjectStore(tmp_path, reserved=(".state",))
+    store.put("feed.json", b"{}")
+    assert store.list_keys("") == ["feed.json"]
+    assert store.list_keys(".state/") == []
+    with pytest.raises(ValueError, match="reserved"):
+        store.put(".state/db.sqlite", b"y")
+    assert (tmp_path / ".state" / "db.sqlite").read_bytes() == b"x"

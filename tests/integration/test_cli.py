@@ -1,0 +1,62 @@
+"""The `syndicate` command as a user runs it: demo, run, status, errors and exit codes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import jsonschema
+
+from syndicate.schema import record_schema
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def syndicate(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "syndicate.cli", *args], cwd=cwd, capture_output=True, text=True, timeout=300
+    )
+
+
+def test_demo_leaves_a_valid_json_feed(tmp_path):
+    out = tmp_path / "out"
+    proc = syndicate("demo", "--out", str(out))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    feed = json.loads((out / "feed.json").read_text())
+    assert feed["version"] == "https://jsonfeed.org/version/1.1"
+    assert len(feed["items"]) == 6
+    validator = jsonschema.Draft202012Validator(record_schema())
+    for item in feed["items"]:
+        validator.validate(item)
+    for partner in ("lse-blogs", "cgsp"):
+        assert len(json.loads((out / "feeds" / f"{partner}.json").read_text())["items"]) == 3
+    assert "published 6 item(s)" in proc.stdout
+
+
+def test_run_refuses_loopback_without_flag_and_names_the_feed(tmp_path, demo_registry):
+    proc = syndicate("run", "--config", str(demo_registry), "--out", str(tmp_path / "out"))
+    assert proc.returncode == 1
+    assert "FAILED poll failed for lse-blogs http://127.0.0.1:" in proc.stdout
+    assert "loopback address (use --allow-loopback" in proc.stdout
+    # nothing was fetched, but a (valid, empty) feed is still published
+    assert json.loads((tmp_path / "out" / "feed.json").read_text())["items"] == []
+
+
+def test_run_then_status(tmp_path, demo_registry):
+    out = str(tmp_path / "out")
+    proc = syndicate("run", "--config", str(demo_registry), "--out", out, "--allow-loopback")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    status = syndicate("status", "--config", str(demo_registry), "--out", out, "--json")
+    rows = json.loads(status.stdout)
+    assert {r["partner"] for r in rows} == {"lse-blogs", "cgsp"}
+    assert all(r["last_status"] == 200 and r["failures"] == 0 and r["items_seen"] == 3 for r in rows)
+
+
+def test_registry_typo_is_a_clear_error(tmp_path):
+    bad = tmp_path / "partners.yaml"
+    bad.write_text((ROOT / "partners.yaml").read_text().replace("    profile: cgsp", "    profiel: cgsp"))
+    proc = syndicate("run", "--config", str(bad), "--out", str(tmp_path / "out"))
+    assert proc.returncode == 2
+    assert f"{bad}: partner 'cgsp': unknown key 'profiel' (did you mean 'profile'?)" in proc.stderr

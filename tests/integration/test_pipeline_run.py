@@ -1,0 +1,150 @@
+"""The whole pipeline over loopback HTTP, on the local adapters and on moto's server.
+
+Both backends run the same scenarios: the sample site publishes valid JSON Feed 1.1 with
+every sample article; a second run changes nothing; a feed that 404s and a page that is not
+HTML are reported by name while everything else still publishes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+
+from syndicate import pipeline
+from syndicate.registry import Registry, load_registry
+from syndicate.runtime import build_aws, build_local
+from syndicate.schema import record_schema
+from syndicate.services import Services
+
+SAMPLE_ARTICLES = 6  # 3 LSE + 3 CGSP entries in the bundled sample feeds
+
+FEED_SCHEMA = {
+    "type": "object",
+    "required": ["version", "title", "items"],
+    "properties": {
+        "version": {"const": "https://jsonfeed.org/version/1.1"},
+        "title": {"type": "string", "minLength": 1},
+        "feed_url": {"type": "string"},
+        "next_url": {"type": "string"},
+        "items": {"type": "array"},
+    },
+}
+
+
+def read_feed(svc: Services, first_key: str, base_url: str) -> list[dict[str, Any]]:
+    """Follow next_url from the first page; validate every page and item on the way."""
+    items: list[dict[str, Any]] = []
+    key: str | None = first_key
+    validator = jsonschema.Draft202012Validator(record_schema())
+    while key:
+        raw = svc.store.get(key)
+        assert raw is not None, f"{key} missing"
+        doc = json.loads(raw)
+        jsonschema.validate(doc, FEED_SCHEMA)
+        for item in doc["items"]:
+            validator.validate(item)
+        items += doc["items"]
+        nxt = doc.get("next_url")
+        key = nxt.removeprefix(base_url) if nxt else None
+    return items
+
+
+BASE = "https://feeds.example.org/"
+
+
+@pytest.fixture(params=["local", "aws"])
+def make_services(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[[Registry], Services]]:
+    made: list[Services] = []
+
+    def make(registry: Registry) -> Services:
+        if request.param == "local":
+            svc = build_local(tmp_path / "out", registry, allow_loopback=True, base_url=BASE)
+        else:
+            res = request.getfixturevalue("aws_resources")
+            svc = build_aws(
+                registry,
+                bucket=res.bucket,
+                table=res.table,
+                queue_url=res.article_queue_url,
+                endpoint_url=res.endpoint,
+                allow_loopback=True,
+                base_url=BASE,
+            )
+        made.append(svc)
+        return svc
+
+    yield make
+    for svc in made:
+        svc.http.close()
+
+
+def test_sample_site_end_to_end(make_services, demo_registry, site_server):
+    registry = load_registry(demo_registry)
+    registry.publish = registry.publish.__class__(base_url=None, page_size=4, title="syndicate")
+    svc = make_services(registry)
+    svc.settings.page_size = 4
+
+    report = pipeline.run(svc)
+    assert report.ok, report.failures
+    assert report.poll.feeds_polled == 2 and report.poll.enqueued == SAMPLE_ARTICLES
+    assert sum(r.changed for r in report.ingested) == SAMPLE_ARTICLES
+
+    items = read_feed(svc, "feed.json", BASE)
+    assert len(items) == SAMPLE_ARTICLES == len({i["id"] for i in items})
+    dates = [i.get("date_published") or "" for i in items]
+    assert dates == sorted(dates, reverse=True), "newest first"
+    first_page = json.loads(svc.store.get("feed.json") or b"{}")
+    assert first_page["next_url"] == BASE + "feed/page-2.json"
+
+    lse = read_feed(svc, "feeds/lse-blogs.json", BASE)
+    cgsp = read_feed(svc, "feeds/cgsp.json", BASE)
+    assert len(lse) == 3 and len(cgsp) == 3
+    seed = next(i for i in lse if "wait-and-see" in i["url"])
+    ext = seed["_syndicate"]
+    assert "utm_source" not in seed["url"] and seed["url"] == ext["canonical_url"]
+    assert [a["name"] for a in seed["authors"]] == ["Lukas Fiala", "Hugo Jones"]
+    assert ext["licence"]["spdx"] == "CC-BY-4.0" and ext["licence"]["republish"] == "full"
+    assert "Zhanaozen" in seed["content_html"] and "<script" not in seed["content_html"]
+    assert "Leave a Reply" not in seed["content_html"]
+    assert ext["attribution"].startswith("'Beijing")
+    assert "originally published on LSE Blogs" in ext["attribution"]
+    for item in cgsp:  # all rights reserved: excerpt only, never the full text
+        assert "content_html" not in item
+        assert item["_syndicate"]["licence"]["republish"] == "excerpt"
+        assert len(item["content_text"]) <= svc.settings.summary_chars + 1
+
+    # a second run with nothing new changes nothing
+    before = {k: svc.store.get(k) for k in svc.store.list_keys("")}
+    again = pipeline.run(svc)
+    assert again.ok and again.poll.enqueued == 0 and not again.ingested
+    assert again.poll.feeds_not_modified == 2, "conditional GET answered 304"
+    assert not again.publish.published
+    after = {k: svc.store.get(k) for k in svc.store.list_keys("")}
+    assert after == before
+
+
+def test_broken_feed_and_page_are_named_and_others_publish(make_services, demo_registry, site_server):
+    registry = load_registry(demo_registry)
+    lse_feed = registry.partner("lse-blogs").feeds[0].url
+    site_server.route(lse_feed, status=404, body="gone")
+    cgsp_news = site_server.url("/cgsp/2022/01/20/chinese-firms-in-kazakhstan-count-the-cost-of-unrest/")
+    site_server.route(cgsp_news, body=b"%PDF-1.7 binary", content_type="application/pdf")
+    svc = make_services(registry)
+
+    report = pipeline.run(svc)
+    assert not report.ok
+    reasons = {(f.stage, f.partner, f.url): f.reason for f in report.failures}
+    assert reasons[("poll", "lse-blogs", lse_feed)] == "HTTP 404"
+    assert "not an HTML page" in reasons[("ingest", "cgsp", cgsp_news)]
+    assert "application/pdf" in reasons[("ingest", "cgsp", cgsp_news)]
+    assert len(report.failures) == 2
+
+    items = read_feed(svc, "feed.json", svc.settings.public_base_url)
+    assert len(items) == 2, "the other two CGSP articles are published"
+    health = svc.state.get("feed", lse_feed)
+    assert health and health["failures"] == 1 and health["last_error"] == "HTTP 404"

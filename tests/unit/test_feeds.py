@@ -1,0 +1,57 @@
+"""A feed's bytes -> entries: WordPress shapes, authors in three shapes, bad bytes."""
+
+import pytest
+
+from syndicate.feeds.parse import FeedError, parse_feed, split_authors
+
+RSS = b"""<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:content="http://purl.org/rss/1.0/modules/content/">
+<channel><title>China Foresight</title><link>https://blogs.lse.ac.uk/cff</link>
+<item>
+  <title><![CDATA[Beijing&#8217;s &#8216;Wait and See&#8217; Approach]]></title>
+  <link>/cff/2022/01/14/beijings-wait-and-see-approach-in-kazakhstan/?utm_source=rss</link>
+  <dc:creator><![CDATA[Lukas Fiala]]></dc:creator>
+  <dc:creator><![CDATA[Hugo Jones]]></dc:creator>
+  <pubDate>Fri, 14 Jan 2022 10:00:00 +0000</pubDate>
+  <guid isPermaLink="false">https://blogs.lse.ac.uk/cff/?p=12345</guid>
+  <description><![CDATA[<p>Beijing watched.</p> The post X appeared first on LSE Blogs.]]></description>
+</item>
+<item>
+  <title>Second</title><link>https://blogs.lse.ac.uk/cff/2022/02/01/second/</link>
+  <dc:creator>Ana Li, Bo Chen and Cy Wu</dc:creator>
+  <pubDate>Tue, 01 Feb 2022 09:00:00 GMT</pubDate>
+  <content:encoded><![CDATA[<p>Full text</p>]]></content:encoded>
+</item>
+<item><title>No link at all</title></item>
+</channel></rss>"""
+
+
+def test_wordpress_rss_entries():
+    entries = parse_feed(RSS, "https://blogs.lse.ac.uk/cff/feed/")
+    assert len(entries) == 2
+    first, second = entries
+    assert first.title == "Beijing\u2019s \u2018Wait and See\u2019 Approach"
+    assert first.url.startswith("https://blogs.lse.ac.uk/cff/2022/01/14/beijings-wait-and-see-approach-in-kazakhstan/")
+    assert first.authors == ["Lukas Fiala", "Hugo Jones"]
+    assert first.published == "2022-01-14T10:00:00Z"
+    assert first.guid == "https://blogs.lse.ac.uk/cff/?p=12345"
+    assert first.summary == "Beijing watched."
+    assert second.authors == ["Ana Li", "Bo Chen", "Cy Wu"]
+    assert second.content_html == "<p>Full text</p>"
+
+
+def test_author_shapes():
+    assert split_authors("A. Smith / B. Jones") == ["A. Smith", "B. Jones"]
+    assert split_authors("A and B & C") == ["A", "B", "C"]
+
+
+@pytest.mark.parametrize("body", [b"", b"<html><body>not a feed</body></html>", b"\x00\x01\x02binary"])
+def test_not_a_feed_names_the_url(body):
+    with pytest.raises(FeedError) as info:
+        parse_feed(body, "https://example.org/feed/")
+    assert str(info.value).startswith("https://example.org/feed/: ")
+
+
+def test_absurd_dates_are_dropped():
+    rss = RSS.replace(b"Fri, 14 Jan 2022 10:00:00 +0000", b"Fri, 14 Jan 9999 10:00:00 +0000")
+    assert parse_feed(rss, "https://blogs.lse.ac.uk/cff/feed/")[0].published is None

@@ -1,0 +1,30 @@
+"""Records -> JSON Feed pages: order, pagination, next_url chain covers every item once."""
+
+import json
+
+from syndicate.publish.jsonfeed import build_feed_pages, page_keys
+
+
+def item(i, date):
+    return {"id": f"id{i}", "url": f"https://x/{i}", "summary": "s", "content_text": "t", "date_published": date}
+
+
+def test_pages_newest_first_with_next_url_chain():
+    items = [item(i, f"2022-01-{i + 1:02d}T00:00:00Z") for i in range(5)] + [item(9, None)]
+    pages = build_feed_pages(items, title="t", first_key="feed.json", base_url="https://f.example/", page_size=2)
+    assert list(pages) == page_keys("feed.json", 3) == ["feed.json", "feed/page-2.json", "feed/page-3.json"]
+    seen, key = [], "feed.json"
+    while key:
+        doc = json.loads(pages[key])
+        assert doc["version"] == "https://jsonfeed.org/version/1.1"
+        assert doc["feed_url"] == "https://f.example/" + key
+        seen += [i["id"] for i in doc["items"]]
+        key = doc.get("next_url", "").removeprefix("https://f.example/") or None
+    assert seen == ["id4", "id3", "id2", "id1", "id0", "id9"]
+
+
+def test_empty_feed_is_one_valid_page():
+    pages = build_feed_pages([], title="t", first_key="feeds/cgsp.json", base_url="https://f/", page_size=10)
+    assert list(pages) == ["feeds/cgsp.json"]
+    doc = json.loads(pages["feeds/cgsp.json"])
+    assert doc["items"] == [] and "next_url" not in doc
