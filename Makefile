@@ -34,6 +34,7 @@ test: tools
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check shared functions tests bench
 	$(VENV)/bin/mypy
+	for f in functions/*/app.py; do $(VENV)/bin/mypy $$f || exit 1; done
 
 schema: $(VENV)/.installed
 	$(VENV)/bin/syndicate schema --output schema/record.schema.json

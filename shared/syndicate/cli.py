@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from . import pipeline
+from .invoke import InvokeError
 from .registry import Registry, RegistryError, load_registry
 from .runtime import build_aws, build_local
 from .services import Services
@@ -129,7 +130,10 @@ def cmd_invoke(args: argparse.Namespace) -> int:
     for pair in args.env or []:
         key, _, value = pair.partition("=")
         overrides[key] = value
-    result = invoke_function(args.function, Path(args.event), Path(args.template), overrides)
+    # Locally, deploy-time values (!Ref Bucket...) have no meaning: leave them unset.
+    result = invoke_function(
+        args.function, Path(args.event), Path(args.template), overrides, unresolved="error" if args.aws else "unset"
+    )
     print(json.dumps(result, indent=2, default=str))
     return EXIT_OK
 
@@ -243,6 +247,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         code: int = args.func(args)
     except RegistryError as exc:
+        _err(str(exc))
+        return EXIT_USAGE
+    except InvokeError as exc:
         _err(str(exc))
         return EXIT_USAGE
     return code

@@ -1,0 +1,76 @@
+"""Lambda handler for the ingest step (SQS ArticleQueue, partial batch failures).
+
+Each record body is an `ArticleMessage`; `syndicate.pipeline.ingest_message` does the work
+and raises on a page it cannot use. Powertools' batch processor reports only the failed
+message ids back to SQS, so one bad page is retried (and eventually dead-lettered) alone
+instead of dragging its batch-mates with it. When anything succeeded, one small message goes
+to the PublishQueue; its batching window and the publisher's reserved concurrency of 1 turn a
+burst of ingests into a single publish.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from syndicate import pipeline
+from syndicate.runtime import services_from_env
+from syndicate.services import Services
+
+logger = Logger()
+metrics = Metrics()
+# Returning every id as failed (rather than raising) when the whole batch fails makes SQS
+# retry the same messages either way, and lets a local invoke show the per-message outcome.
+processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+
+
+@functools.cache
+def services() -> Services:
+    """Build the adapters on first use, not at import, so importing needs no environment."""
+    return services_from_env()
+
+
+def record_handler(record: SQSRecord) -> dict[str, Any]:
+    """Ingest one message; an exception marks just this message as failed."""
+    try:
+        result = pipeline.ingest_message(services(), record.body)
+    except pipeline.IngestError as exc:
+        logger.warning("ingest failed", extra={"partner": exc.partner, "url": exc.url, "reason": exc.reason})
+        raise
+    logger.info("ingested", extra={"result": result.as_dict(), "message_id": record.message_id})
+    return result.as_dict()
+
+
+@logger.inject_lambda_context
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    """Process the batch, report failed message ids, and nudge the publisher if anything landed."""
+    received = len(event.get("Records", []))
+    response = process_partial_response(
+        event=event, record_handler=record_handler, processor=processor, context=context
+    )
+    failed = len(response.get("batchItemFailures", []))
+    succeeded = received - failed
+    metrics.add_metric(name="Ingested", unit=MetricUnit.Count, value=succeeded)
+    metrics.add_metric(name="IngestFailures", unit=MetricUnit.Count, value=failed)
+    publish_queue = services().publish_queue
+    if succeeded and publish_queue is not None:
+        trigger = {"reason": "ingest", "records": succeeded, "at": datetime.now(UTC).isoformat()}
+        try:
+            publish_queue.send([json.dumps(trigger)])
+        except Exception:
+            # The records are stored; failing the batch now would only re-ingest them. The
+            # publisher's schedule backstop picks them up instead.
+            logger.exception("could not trigger publish; the schedule backstop will")
+            metrics.add_metric(name="PublishTriggerFailures", unit=MetricUnit.Count, value=1)
+        else:
+            logger.info("publish triggered", extra=trigger)
+    return dict(response)

@@ -1,0 +1,513 @@
+"""The deployment: template.yaml's structure, its lint, the SAM build, and the sample events.
+
+The fast tests read the raw template and pin the facts that would quietly regress (partial
+batch failures, one publisher at a time, a private and encrypted bucket, PITR, no wildcard
+IAM). The slow ones run the real tools: `sam validate --lint`, `cfn-lint`, the SAM transform
+(to check the IAM policies SAM generates), and `sam build`, whose layer is then imported by
+a python3.12 that has nothing else installed, so a dependency dropped from the layer fails
+here rather than in Lambda.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import importlib.util
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from syndicate.invoke import load_template
+from syndicate.model import ArticleMessage
+from syndicate.pipeline import entry_hash
+
+REPO = Path(__file__).resolve().parents[2]
+TEMPLATE = REPO / "template.yaml"
+SEED_URL = "https://blogs.lse.ac.uk/cff/2022/01/14/beijings-wait-and-see-approach-in-kazakhstan/"
+FUNCTIONS = {"poll": "PollFunction", "ingest": "IngestFunction", "publish": "PublishFunction"}
+CONTRACT_ENV = (
+    "SYNDICATE_BACKEND",
+    "BUCKET_NAME",
+    "TABLE_NAME",
+    "ARTICLE_QUEUE_URL",
+    "PUBLISH_QUEUE_URL",
+    "REGISTRY_URI",
+    "PUBLIC_BASE_URL",
+    "POWERTOOLS_METRICS_NAMESPACE",
+)
+LAYER_PACKAGES = {
+    # distribution name -> import name
+    "trafilatura": "trafilatura",
+    "lxml_html_clean": "lxml_html_clean",
+    "feedparser": "feedparser",
+    "httpx": "httpx",
+    "nh3": "nh3",
+    "pydantic": "pydantic",
+    "PyYAML": "yaml",
+    "aws-lambda-powertools": "aws_lambda_powertools",
+}
+# SAM policy templates whose generated statements name the resource they are given.
+SCOPED_POLICY_TEMPLATES = {
+    "DynamoDBCrudPolicy",
+    "DynamoDBReadPolicy",
+    "S3ReadPolicy",
+    "S3CrudPolicy",
+    "S3WritePolicy",
+    "SQSSendMessagePolicy",
+    "SQSPollerPolicy",
+}
+# What SAM itself attaches to a function with SQS event sources; nothing else is allowed.
+ALLOWED_MANAGED_POLICIES = {
+    "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",
+    "arn:aws:iam::aws:policy/service-role/AWSLambdaSQSQueueExecutionRole",
+}
+PYENV_VERSION = "3.11.7:3.12.1"
+LAMBDA_UNZIPPED_LIMIT = 250 * 1024 * 1024
+
+
+# ---------------------------------------------------------------- helpers
+
+
+@pytest.fixture(scope="module")
+def template() -> dict[str, Any]:
+    return load_template(TEMPLATE)
+
+
+def _resources(template: dict[str, Any], type_: str) -> dict[str, dict[str, Any]]:
+    return {k: v.get("Properties", {}) for k, v in template["Resources"].items() if v["Type"] == type_}
+
+
+def _function(template: dict[str, Any], short: str) -> dict[str, Any]:
+    props: dict[str, Any] = template["Resources"][FUNCTIONS[short]]["Properties"]
+    return props
+
+
+def _globals(template: dict[str, Any]) -> dict[str, Any]:
+    glob: dict[str, Any] = template["Globals"]["Function"]
+    return glob
+
+
+def _events(template: dict[str, Any], short: str, type_: str) -> list[dict[str, Any]]:
+    events = _function(template, short).get("Events", {}).values()
+    return [e.get("Properties", {}) for e in events if e["Type"] == type_]
+
+
+def _refers_to(value: Any, logical_id: str) -> bool:
+    """True when an intrinsic (!Ref X, !GetAtt X.Attr) points at `logical_id`."""
+    if isinstance(value, dict):
+        if value.get("Ref") == logical_id:
+            return True
+        att = value.get("Fn::GetAtt")
+        if isinstance(att, list) and att and att[0] == logical_id:
+            return True
+    return False
+
+
+def _statements(policy_document: dict[str, Any]) -> list[dict[str, Any]]:
+    statements = policy_document.get("Statement", [])
+    return statements if isinstance(statements, list) else [statements]
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def _wildcard_problems(owner: str, statements: list[dict[str, Any]]) -> list[str]:
+    problems = []
+    for statement in statements:
+        if statement.get("Effect", "Allow") != "Allow":
+            continue
+        for action in _as_list(statement.get("Action", [])):
+            if action == "*" or (isinstance(action, str) and action.endswith(":*")):
+                problems.append(f"{owner}: action {action!r}")
+        for resource in _as_list(statement.get("Resource", [])):
+            if resource == "*":
+                problems.append(f"{owner}: resource '*' for {statement.get('Action')}")
+    return problems
+
+
+def _sam() -> str:
+    """The SAM CLI: $SAM_CLI, then PATH, then the repo's tool venv."""
+    candidates = [os.environ.get("SAM_CLI"), shutil.which("sam"), str(REPO / ".tools-sam" / "bin" / "sam")]
+    for candidate in candidates:
+        if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
+            return candidate
+    pytest.fail("SAM CLI not found (set SAM_CLI or put sam on PATH): install aws-sam-cli: pip install aws-sam-cli")
+
+
+def _sam_python(sam: str) -> str:
+    """The interpreter the SAM CLI runs on: it has samtranslator, which the test venv need not."""
+    first = Path(sam).read_text(errors="replace").splitlines()[0]
+    python = first[2:].strip().split()[0] if first.startswith("#!") else ""
+    if not python or not Path(python).exists():
+        pytest.fail(f"cannot tell which python runs {sam}: install aws-sam-cli: pip install aws-sam-cli")
+    return python
+
+
+def _tool_env(**extra: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update({"AWS_DEFAULT_REGION": "us-east-1", "SAM_CLI_TELEMETRY": "0", **extra})
+    return env
+
+
+def _run(cmd: list[str], *, env: dict[str, str] | None = None, cwd: Path = REPO, timeout: float = 600) -> str:
+    proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False)
+    output = proc.stdout + proc.stderr
+    assert proc.returncode == 0, f"{' '.join(cmd)} exited {proc.returncode}:\n{output[-6000:]}"
+    return output
+
+
+# ---------------------------------------------------------------- raw template (fast)
+
+
+def test_every_function_runs_python312_on_one_architecture(template: dict[str, Any]) -> None:
+    glob = _globals(template)
+    assert glob["Runtime"] == "python3.12"
+    assert glob["Architectures"] == ["x86_64"]
+    layer = template["Resources"]["SyndicateLayer"]
+    assert layer["Properties"]["CompatibleRuntimes"] == ["python3.12"]
+    assert layer["Properties"]["CompatibleArchitectures"] == glob["Architectures"]
+    assert layer["Metadata"]["BuildMethod"] == "python3.12"
+    assert layer["Properties"]["ContentUri"].rstrip("/") == "shared"
+    for short in FUNCTIONS:
+        props = _function(template, short)
+        assert props.get("Runtime", "python3.12") == "python3.12"
+        assert props["CodeUri"].rstrip("/") == f"functions/{short}"
+        assert (REPO / "functions" / short / "app.py").is_file()
+
+
+def test_environment_carries_the_runtime_contract(template: dict[str, Any]) -> None:
+    variables = _globals(template)["Environment"]["Variables"]
+    assert set(CONTRACT_ENV) <= set(variables)
+    assert variables["SYNDICATE_BACKEND"] == "aws"
+    assert variables["POWERTOOLS_METRICS_NAMESPACE"] == "syndicate"
+    assert _refers_to(variables["BUCKET_NAME"], "Bucket")
+    assert _refers_to(variables["TABLE_NAME"], "StateTable")
+    assert _refers_to(variables["ARTICLE_QUEUE_URL"], "ArticleQueue")
+    assert _refers_to(variables["PUBLISH_QUEUE_URL"], "PublishQueue")
+    assert variables["REGISTRY_URI"] == {"Fn::Sub": "s3://${Bucket}/config/partners.yaml"}
+    assert "${Distribution.DomainName}" in variables["PUBLIC_BASE_URL"]["Fn::Sub"]
+    for short in FUNCTIONS:
+        assert _function(template, short)["Environment"]["Variables"]["POWERTOOLS_SERVICE_NAME"] == short
+
+
+def test_poll_runs_on_a_schedule(template: dict[str, Any]) -> None:
+    (schedule,) = _events(template, "poll", "Schedule")
+    assert _refers_to(schedule["Schedule"], "PollSchedule")
+    assert re.fullmatch(r"rate\(\d+ minutes?\)", template["Parameters"]["PollSchedule"]["Default"])
+
+
+def test_ingest_reports_partial_batch_failures_and_dead_letters(template: dict[str, Any]) -> None:
+    (sqs,) = _events(template, "ingest", "SQS")
+    assert _refers_to(sqs["Queue"], "ArticleQueue")
+    assert sqs["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert 1 <= sqs["BatchSize"] <= 10
+    queue = template["Resources"]["ArticleQueue"]["Properties"]
+    timeout = _function(template, "ingest").get("Timeout", _globals(template)["Timeout"])
+    assert queue["VisibilityTimeout"] >= 6 * timeout
+    assert queue["RedrivePolicy"]["maxReceiveCount"] == 5
+    assert _refers_to(queue["RedrivePolicy"]["deadLetterTargetArn"], "ArticleDLQ")
+
+
+def test_publish_is_one_debounced_writer_with_a_backstop(template: dict[str, Any]) -> None:
+    props = _function(template, "publish")
+    assert props["ReservedConcurrentExecutions"] == 1
+    (sqs,) = _events(template, "publish", "SQS")
+    assert _refers_to(sqs["Queue"], "PublishQueue")
+    assert sqs["MaximumBatchingWindowInSeconds"] > 0
+    assert len(_events(template, "publish", "Schedule")) == 1
+    queue = template["Resources"]["PublishQueue"]["Properties"]
+    assert queue["VisibilityTimeout"] >= 6 * props["Timeout"] + sqs["MaximumBatchingWindowInSeconds"]
+    assert _refers_to(queue["RedrivePolicy"]["deadLetterTargetArn"], "PublishDLQ")
+
+
+def test_every_dead_letter_queue_has_an_alarm(template: dict[str, Any]) -> None:
+    alarmed = set()
+    for props in _resources(template, "AWS::CloudWatch::Alarm").values():
+        assert props["MetricName"] == "ApproximateNumberOfMessagesVisible"
+        assert props["ComparisonOperator"] == "GreaterThanThreshold"
+        assert props["Threshold"] == 0
+        (dimension,) = props["Dimensions"]
+        alarmed.add(dimension["Value"]["Fn::GetAtt"][0])
+    assert alarmed == {"ArticleDLQ", "PublishDLQ"}
+
+
+def test_bucket_is_private_versioned_encrypted_and_tls_only(template: dict[str, Any]) -> None:
+    bucket = template["Resources"]["Bucket"]["Properties"]
+    assert bucket["VersioningConfiguration"]["Status"] == "Enabled"
+    block = bucket["PublicAccessBlockConfiguration"]
+    assert block == {
+        "BlockPublicAcls": True,
+        "BlockPublicPolicy": True,
+        "IgnorePublicAcls": True,
+        "RestrictPublicBuckets": True,
+    }
+    (rule,) = bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    assert rule["ServerSideEncryptionByDefault"]["SSEAlgorithm"] in {"AES256", "aws:kms"}
+    policy = template["Resources"]["BucketPolicy"]["Properties"]
+    assert _refers_to(policy["Bucket"], "Bucket")
+    deny_plain = [
+        s
+        for s in _statements(policy["PolicyDocument"])
+        if s["Effect"] == "Deny" and s.get("Condition", {}).get("Bool", {}).get("aws:SecureTransport") == "false"
+    ]
+    assert deny_plain, "the bucket policy must deny requests without TLS"
+
+
+def test_cloudfront_reads_only_the_public_prefix(template: dict[str, Any]) -> None:
+    config = template["Resources"]["Distribution"]["Properties"]["DistributionConfig"]
+    (origin,) = config["Origins"]
+    assert origin["OriginPath"] == "/public"
+    assert _refers_to(origin["OriginAccessControlId"], "OriginAccessControl")
+    assert config["DefaultCacheBehavior"]["ViewerProtocolPolicy"] in {"redirect-to-https", "https-only"}
+    policy = template["Resources"]["BucketPolicy"]["Properties"]["PolicyDocument"]
+    grants = [s for s in _statements(policy) if s["Effect"] == "Allow"]
+    assert len(grants) == 1
+    assert grants[0]["Principal"] == {"Service": "cloudfront.amazonaws.com"}
+    assert grants[0]["Action"] == "s3:GetObject"
+    assert grants[0]["Resource"] == {"Fn::Sub": "${Bucket.Arn}/public/*"}
+    assert "${Distribution}" in grants[0]["Condition"]["StringEquals"]["AWS:SourceArn"]["Fn::Sub"]
+
+
+def test_state_table_keys_billing_recovery_ttl(template: dict[str, Any]) -> None:
+    table = template["Resources"]["StateTable"]["Properties"]
+    assert table["BillingMode"] == "PAY_PER_REQUEST"
+    assert table["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
+    assert table["SSESpecification"]["SSEEnabled"] is True
+    assert table["KeySchema"] == [
+        {"AttributeName": "pk", "KeyType": "HASH"},
+        {"AttributeName": "sk", "KeyType": "RANGE"},
+    ]
+    assert {(a["AttributeName"], a["AttributeType"]) for a in table["AttributeDefinitions"]} == {
+        ("pk", "S"),
+        ("sk", "S"),
+    }
+    assert table["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
+
+
+def test_function_policies_are_scoped(template: dict[str, Any]) -> None:
+    problems = []
+    for short in FUNCTIONS:
+        for policy in _function(template, short)["Policies"]:
+            assert isinstance(policy, dict), f"{short}: managed policy {policy!r} is not scoped"
+            if "Statement" in policy:
+                problems += _wildcard_problems(short, _statements(policy))
+                continue
+            (name, args) = next(iter(policy.items()))
+            assert name in SCOPED_POLICY_TEMPLATES, f"{short}: unexpected policy template {name}"
+            assert all(isinstance(v, dict) for v in args.values()), f"{short}: {name} names no resource"
+    assert not problems, problems
+
+
+def test_each_function_gets_only_the_queues_it_uses(template: dict[str, Any]) -> None:
+    def sends_to(short: str) -> set[str]:
+        return {
+            p["SQSSendMessagePolicy"]["QueueName"]["Fn::GetAtt"][0]
+            for p in _function(template, short)["Policies"]
+            if "SQSSendMessagePolicy" in p
+        }
+
+    assert sends_to("poll") == {"ArticleQueue"}
+    assert sends_to("ingest") == {"PublishQueue"}
+    assert sends_to("publish") == set()
+
+
+def test_outputs_name_what_operators_need(template: dict[str, Any]) -> None:
+    outputs = template["Outputs"]
+    for name in ("BucketName", "DistributionDomain", "ArticleQueueUrl", "PublishQueueUrl", "TableName"):
+        assert name in outputs
+
+
+def test_layer_requirements_are_pinned_to_the_tested_versions() -> None:
+    pins = {}
+    for line in (REPO / "shared" / "requirements.txt").read_text().splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            name, sep, version = line.partition("==")
+            assert sep, f"unpinned requirement {line!r}"
+            pins[name.strip().lower().replace("_", "-")] = version.strip()
+    assert "boto3" not in pins, "boto3 comes with the Lambda runtime"
+    for dist in LAYER_PACKAGES:
+        key = dist.lower().replace("_", "-")
+        assert key in pins, f"{dist} missing from shared/requirements.txt"
+        assert pins[key] == importlib.metadata.version(dist), f"{dist}: layer pin differs from the tested version"
+
+
+def test_handlers_import_without_any_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in (*CONTRACT_ENV, "SYNDICATE_OUT"):
+        monkeypatch.delenv(name, raising=False)
+    for short in FUNCTIONS:
+        path = REPO / "functions" / short / "app.py"
+        spec = importlib.util.spec_from_file_location(f"_handler_import_{short}", path)
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        assert callable(module.handler)
+        source = path.read_text()
+        assert "@logger.inject_lambda_context" in source and "@metrics.log_metrics" in source
+        assert "import boto3" not in source
+
+
+# ---------------------------------------------------------------- sample events (fast)
+
+
+def _event(name: str) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((REPO / "events" / f"{name}.json").read_text())
+    return data
+
+
+def test_poll_event_is_a_scheduled_event() -> None:
+    event = _event("poll")
+    assert event["source"] == "aws.events"
+    assert event["detail-type"] == "Scheduled Event"
+
+
+def test_ingest_event_carries_the_seed_article_message() -> None:
+    (record,) = _event("ingest")["Records"]
+    assert record["eventSource"] == "aws:sqs"
+    message = ArticleMessage.model_validate_json(record["body"])
+    assert message.partner == "lse-blogs"
+    assert message.entry.url == SEED_URL
+    assert message.canonical_url == SEED_URL
+    assert message.entry_hash == entry_hash(message.entry)  # as poll would have computed it
+
+
+def test_publish_event_is_an_sqs_batch() -> None:
+    records = _event("publish")["Records"]
+    assert records and all(r["eventSource"] == "aws:sqs" and r["messageId"] for r in records)
+
+
+# ---------------------------------------------------------------- the real tools (slow)
+
+
+@pytest.mark.slow
+def test_sam_validate_lint() -> None:
+    output = _run([_sam(), "validate", "--lint", "--template-file", str(TEMPLATE)], env=_tool_env())
+    assert "is a valid SAM Template" in output
+
+
+@pytest.mark.slow
+def test_cfn_lint() -> None:
+    if importlib.util.find_spec("cfnlint") is None:
+        pytest.fail("cfn-lint is not installed: pip install cfn-lint")
+    _run(
+        [sys.executable, "-c", "import sys; from cfnlint.runner import main; sys.exit(main())", str(TEMPLATE)],
+        env=_tool_env(),
+    )
+
+
+@pytest.mark.slow
+def test_transformed_template_has_no_wildcard_iam(tmp_path: Path) -> None:
+    """Run the SAM transform itself and inspect every role it generates."""
+    script = textwrap.dedent(
+        """
+        import json, sys
+        from samtranslator.translator.transform import transform
+        from samtranslator.yaml_helper import yaml_parse
+
+        template = yaml_parse(open(sys.argv[1]).read())
+        for resource in template["Resources"].values():
+            for key in ("CodeUri", "ContentUri"):
+                if key in resource.get("Properties", {}):
+                    resource["Properties"][key] = "s3://placeholder/code.zip"
+
+        class NoManagedPolicies:
+            def load(self):
+                return {}
+
+        print(json.dumps(transform(template, {}, NoManagedPolicies())))
+        """
+    )
+    out = _run([_sam_python(_sam()), "-c", script, str(TEMPLATE)], env=_tool_env())
+    transformed = json.loads(out.splitlines()[-1])
+    roles = _resources(transformed, "AWS::IAM::Role")
+    assert {f"{fn}Role" for fn in FUNCTIONS.values()} <= set(roles)
+    problems = []
+    for name, role in roles.items():
+        assert set(role.get("ManagedPolicyArns", [])) <= ALLOWED_MANAGED_POLICIES, name
+        for policy in role.get("Policies", []):
+            problems += _wildcard_problems(name, _statements(policy["PolicyDocument"]))
+    assert not problems, problems
+    mappings = _resources(transformed, "AWS::Lambda::EventSourceMapping")
+    ingest = next(m for m in mappings.values() if m["FunctionName"] == {"Ref": "IngestFunction"})
+    assert ingest["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+
+
+@pytest.fixture(scope="module")
+def sam_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    build_dir = tmp_path_factory.mktemp("sam") / "build"
+    env = _tool_env(PYENV_VERSION=PYENV_VERSION)
+    if not shutil.which("python3.12", path=env.get("PATH")):
+        pytest.fail("sam build needs python3.12 on PATH (e.g. pyenv install 3.12 and PYENV_VERSION)")
+    started = time.monotonic()
+    _run(
+        [_sam(), "build", "--template-file", str(TEMPLATE), "--build-dir", str(build_dir), "--no-cached"],
+        env=env,
+        timeout=900,
+    )
+    print(f"sam build took {time.monotonic() - started:.1f} s")
+    return build_dir
+
+
+def _python312(code: str, pythonpath: list[Path], cwd: Path) -> str:
+    env = _tool_env(PYENV_VERSION=PYENV_VERSION, PYTHONPATH=os.pathsep.join(map(str, pythonpath)))
+    env.pop("PYTHONHOME", None)
+    return _run(["python3.12", "-s", "-c", code], env=env, cwd=cwd, timeout=120)
+
+
+@pytest.mark.slow
+def test_built_layer_has_every_dependency(sam_build: Path, tmp_path: Path) -> None:
+    """Every module of the package imports from the layer alone (boto3 aside: Lambda has it)."""
+    layer = sam_build / "SyndicateLayer" / "python"
+    assert (layer / "syndicate" / "model.py").is_file()
+    code = textwrap.dedent(
+        f"""
+        import importlib, json, pkgutil
+        import syndicate
+        found, missing = {{}}, {{}}
+        names = {list(LAYER_PACKAGES.values())!r}
+        modules = pkgutil.walk_packages(syndicate.__path__, "syndicate.")
+        names += [m.name for m in modules if not m.name.endswith(".__main__")]  # __main__ runs
+        for name in names:
+            try:
+                found[name] = importlib.import_module(name).__file__
+            except ModuleNotFoundError as exc:
+                if exc.name.split(".")[0] not in ("boto3", "botocore"):
+                    missing[name] = str(exc)
+        print(json.dumps({{"found": found, "missing": missing}}))
+        """
+    )
+    result = json.loads(_python312(code, [layer], tmp_path).splitlines()[-1])
+    assert not result["missing"], f"modules the layer cannot import: {result['missing']}"
+    assert {"syndicate.model", "syndicate.runtime", "syndicate.pipeline"} <= set(result["found"])
+    for name, location in result["found"].items():
+        # Imported from the layer, not from whatever else the interpreter has.
+        assert location is None or Path(location).is_relative_to(layer), f"{name} came from {location}"
+
+
+@pytest.mark.slow
+def test_built_handlers_import_from_the_layer(sam_build: Path, tmp_path: Path) -> None:
+    layer = sam_build / "SyndicateLayer" / "python"
+    for logical_id in FUNCTIONS.values():
+        code_dir = sam_build / logical_id
+        assert (code_dir / "app.py").is_file()
+        _python312("import app; assert callable(app.handler)", [code_dir, layer], tmp_path)
+
+
+@pytest.mark.slow
+def test_built_function_fits_lambda_size_limit(sam_build: Path) -> None:
+    def size(path: Path) -> int:
+        return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+
+    layer = size(sam_build / "SyndicateLayer")
+    for logical_id in FUNCTIONS.values():
+        total = layer + size(sam_build / logical_id)
+        assert total < LAMBDA_UNZIPPED_LIMIT, f"{logical_id}: {total / 2**20:.0f} MB unzipped"
