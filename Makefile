@@ -5,6 +5,9 @@ PYTHON ?= python3
 VENV ?= .venv
 SAMVENV ?= .tools-sam
 PY := $(VENV)/bin/python
+VENV312 ?= .venv312
+# pyenv machines: make python3.12 visible next to the default 3.11 (harmless elsewhere).
+export PYENV_VERSION ?= 3.11.7:3.12.1
 
 .PHONY: demo test lint typecheck schema build deploy clean install tools
 
@@ -20,8 +23,15 @@ $(SAMVENV)/.installed:
 	$(SAMVENV)/bin/pip install -q aws-sam-cli
 	touch $@
 
+$(VENV312)/.installed: pyproject.toml
+	@command -v python3.12 >/dev/null || { echo "python3.12 not found: install Python 3.12 (e.g. pyenv install 3.12)"; exit 1; }
+	python3.12 -m venv $(VENV312)
+	$(VENV312)/bin/python -m pip install -q --upgrade pip
+	$(VENV312)/bin/python -m pip install -q -e '.[dev]'
+	touch $@
+
 install: $(VENV)/.installed
-tools: $(VENV)/.installed $(SAMVENV)/.installed
+tools: $(VENV)/.installed $(SAMVENV)/.installed $(VENV312)/.installed
 
 ## Run the whole pipeline on the bundled sample site (loopback only) into ./out
 demo: $(VENV)/.installed
@@ -30,9 +40,11 @@ demo: $(VENV)/.installed
 ## The test suite (unit, contract, integration against moto's server, template checks)
 test: tools
 	SAM_CLI=$(abspath $(SAMVENV))/bin/sam $(PY) -m pytest
+	@echo "--- the same core suite on Python 3.12 (the Lambda runtime) ---"
+	$(VENV312)/bin/python -m pytest -q -m "not slow" tests/unit tests/contract tests/integration/test_pipeline_run.py
 
 lint: $(VENV)/.installed
-	$(VENV)/bin/ruff check shared functions tests bench
+	$(VENV)/bin/ruff check shared functions tests $(wildcard bench)
 	$(VENV)/bin/mypy
 	for f in functions/*/app.py; do $(VENV)/bin/mypy $$f || exit 1; done
 
