@@ -137,17 +137,25 @@ class ArticleMessage(BaseModel):
 
 
 class Article(BaseModel):
-    """What extraction makes of one page, before attribution and rights are decided."""
+    """What extraction makes of one page, before attribution and rights are decided.
+
+    `authors` are the page's own (JSON-LD, meta, rel=author, author boxes, body byline),
+    already merged; the feed's are merged in later, when the record is built.
+    """
 
     url: str
     title: str | None = None
     text: str = ""
     html: str = ""
-    authors: list[str] = Field(default_factory=list)
+    authors: list[Author] = Field(default_factory=list)
     date: str | None = None
     description: str | None = None
     sitename: str | None = None
     language: str | None = None
-    licence_url: str | None = None
+    licence: Licence | None = Field(default=None, description="the page's own licence statement, if any")
     canonical_url: str | None = None
     tags: list[str] = Field(default_factory=list)
+    original_publisher: Publisher | None = Field(default=None, description="from a cross-post notice")
+    byline_org: str | None = None
+    images: list[Image] = Field(default_factory=list)
+    paywalled: bool = False

@@ -115,8 +115,12 @@ def test_sample_site_end_to_end(make_services, demo_registry, site_server):
     assert "originally published on LSE Blogs" in ext["attribution"]
     for item in cgsp:  # all rights reserved: excerpt only, never the full text
         assert "content_html" not in item
-        assert item["_syndicate"]["licence"]["republish"] == "excerpt"
-        assert len(item["content_text"]) <= svc.settings.summary_chars + 1
+        assert len(item["content_text"]) <= max(svc.settings.summary_chars + 1, len(item["_syndicate"]["attribution"]))
+    paywalled = [i for i in cgsp if i["_syndicate"]["paywalled"]]
+    assert len(paywalled) == 1, "the Memberful teaser page is marked"
+    assert paywalled[0]["_syndicate"]["licence"]["republish"] == "link"
+    assert "policy banks writing large checks" not in json.dumps(paywalled[0]), "teaser text never republished"
+    assert {i["_syndicate"]["licence"]["republish"] for i in cgsp if not i["_syndicate"]["paywalled"]} == {"excerpt"}
 
     # a second run with nothing new changes nothing
     before = {k: svc.store.get(k) for k in svc.store.list_keys("")}

@@ -75,19 +75,19 @@ def narrower(a: Republish, b: Republish) -> Republish:
     return a if _ORDER[a] <= _ORDER[b] else b
 
 
-def decide_licence(registry_licence: Licence, page_licence_url: str | None) -> Licence:
+def decide_licence(registry_licence: Licence, page_licence: Licence | None) -> Licence:
     """The article's licence: the page's own statement wins over the registry default.
 
-    The registry's `republish` stays the ceiling when the page states the same licence (an
-    agreement can restrict); a page licence that differs decides by what it permits.
+    When the page states the registry's licence, the registry's `republish` stands (an
+    agreement can restrict or extend); a different page licence decides by what it permits.
     """
-    found = spdx_from_url(page_licence_url) or spdx_from_text(page_licence_url)
-    if not found:
+    if page_licence is None:
         return registry_licence
-    spdx, url = found
-    if spdx == registry_licence.spdx:
-        return Licence(spdx=spdx, url=registry_licence.url or url, source="page", republish=registry_licence.republish)
-    return Licence(spdx=spdx, url=url, source="page", republish=permits(spdx))
+    if page_licence.spdx == registry_licence.spdx:
+        return page_licence.model_copy(
+            update={"url": registry_licence.url or page_licence.url, "republish": registry_licence.republish}
+        )
+    return page_licence.model_copy(update={"source": "page", "republish": permits(page_licence.spdx)})
 
 
 def licence_label(licence: Licence) -> str:

@@ -7,12 +7,16 @@ much of the text we may show. Everything here is pure: plain data in, a Record o
 from __future__ import annotations
 
 import hashlib
+from datetime import date
 
 from ..dedup.urls import record_id
+from ..extract.profiles import get_profile
 from ..extract.sanitize import sanitize_html
-from ..model import Article, ArticleMessage, Author, FeedAuthor, Licence, Record, SyndicateExt
+from ..model import Article, ArticleMessage, FeedAuthor, Licence, Publisher, Record, Republish, SyndicateExt
 from ..registry import Partner
+from .authors import merge_authors
 from .licences import decide_licence, licence_label
+from .page import Byline
 
 CHANGES = "boilerplate removed"
 
@@ -25,14 +29,36 @@ def join_names(names: list[str]) -> str:
     return ", ".join(names[:-1]) + " and " + names[-1]
 
 
-def attribution_line(title: str, authors: list[str], publisher: str, url: str, licence: Licence) -> str:
-    """The credit line in the form LSE's republishing policy asks for, noting our changes."""
+def attribution_line(
+    title: str,
+    authors: list[str],
+    publisher: str,
+    url: str,
+    licence: Licence,
+    first_published: Publisher | None = None,
+) -> str:
+    """The credit line in the form LSE's republishing policy asks for, noting our changes:
+    "'Title' by A and B, originally published on LSE Blogs (URL), licensed under CC BY 4.0."
+    A cross-post also names where it first appeared."""
     by = f" by {join_names(authors)}" if authors else ""
     if licence.spdx.startswith("LicenseRef-"):
         terms = "all rights reserved by the publisher"
     else:
         terms = f"licensed under {licence_label(licence)}"
-    return f"'{title}'{by}, originally published on {publisher} ({url}), {terms}. Changes: {CHANGES}."
+    first = ""
+    if first_published and first_published.name.casefold() != publisher.casefold():
+        when = f" on {human_date(first_published.date_published)}" if first_published.date_published else ""
+        first = f" (first published by {first_published.name}{when})"
+    return f"'{title}'{by}, originally published on {publisher} ({url}){first}, {terms}. Changes: {CHANGES}."
+
+
+def human_date(iso: str) -> str:
+    """'2022-01-14' -> '14 January 2022' (anything else is returned as it is)."""
+    try:
+        day = date.fromisoformat(iso[:10])
+    except ValueError:
+        return iso
+    return f"{day.day} {day:%B %Y}"
 
 
 def excerpt(text: str, limit: int) -> str:
@@ -49,6 +75,23 @@ def content_sha256(text: str) -> str:
     return hashlib.sha256(normalized.encode("utf-8")).hexdigest()
 
 
+def _usable_summary(value: str | None, bad: tuple[str, ...], teaser: str | None) -> str | None:
+    """A summary that is the article's own: not a sign-up blurb, not paywalled teaser text."""
+    if not value or not value.strip():
+        return None
+    flat = " ".join(value.split())
+    if any(flat.casefold().startswith(b.casefold()) for b in bad):
+        return None
+    if teaser and flat[:80].casefold() in " ".join(teaser.split()).casefold():
+        return None
+    return flat
+
+
+def decide_republish(licence: Licence, paywalled: bool) -> Republish:
+    """full / excerpt / link. A paywalled page is link-only: its teaser is not ours to show."""
+    return "link" if paywalled else licence.republish
+
+
 def build_record(
     partner: Partner,
     message: ArticleMessage,
@@ -59,16 +102,34 @@ def build_record(
 ) -> Record:
     """Assemble one record: authors from every source, licence, republishing decision."""
     entry = message.entry
+    profile = get_profile(partner.profile)
     title = entry.title or article.title or message.canonical_url
-    names: list[str] = []
-    for name in [*entry.authors, *article.authors]:
-        if name.casefold() not in {n.casefold() for n in names}:
-            names.append(name)
-    licence = decide_licence(partner.licence, article.licence_url)
-    republish = licence.republish
-    summary_source = article.description or entry.summary or article.text
-    summary = excerpt(summary_source, summary_chars)
-    line = attribution_line(title, names, partner.name, message.canonical_url, licence)
+    byline = Byline([a.name for a in article.authors], article.byline_org, "") if article.byline_org else None
+    authors = merge_authors(article.authors, entry.authors, byline=byline)
+    names = [a.name for a in authors]
+    licence = decide_licence(partner.licence, article.licence)
+    republish = decide_republish(licence, article.paywalled)
+    licence = licence.model_copy(update={"republish": republish})
+    teaser = article.text if article.paywalled else None
+    summary = next(
+        (
+            s
+            for s in (
+                _usable_summary(article.description, profile.bad_summaries, teaser),
+                _usable_summary(entry.summary, profile.bad_summaries, teaser),
+            )
+            if s
+        ),
+        None,
+    )
+    if summary is None:
+        summary = f"{title}: members-only article." if article.paywalled else article.text
+    summary = excerpt(summary, summary_chars)
+    date_published = entry.published or article.date
+    original = article.original_publisher or Publisher(
+        name=partner.name, url=message.canonical_url, date_published=(date_published or "")[:10] or None
+    )
+    line = attribution_line(title, names, partner.name, message.canonical_url, licence, article.original_publisher)
     content_html = content_text = None
     if republish == "full":
         content_html = sanitize_html(article.html, article.url)
@@ -76,12 +137,11 @@ def build_record(
         content_text = summary
     else:
         content_text = line
-    date_published = entry.published or article.date
     return Record(
         id=record_id(message.canonical_url),
         url=message.canonical_url,
         title=title,
-        authors=[FeedAuthor(name=n) for n in names],
+        authors=[FeedAuthor(name=a.name, url=a.url) for a in authors],
         date_published=date_published,
         summary=summary,
         content_html=content_html,
@@ -92,9 +152,12 @@ def build_record(
             partner=partner.id,
             source_url=article.url,
             canonical_url=message.canonical_url,
-            authors=[Author(name=n) for n in names],
+            original_publisher=original,
+            authors=authors,
             licence=licence,
             attribution=line,
+            images=article.images,
+            paywalled=article.paywalled,
             content_sha256=content_sha256(article.text),
             fetched_at=fetched_at,
         ),

@@ -8,14 +8,17 @@ tree, so the two can never disagree about what the article is.
 from __future__ import annotations
 
 import copy
+from typing import Any
 
 import lxml.etree
 import trafilatura
 from trafilatura.htmlprocessing import convert_to_html
 from trafilatura.xml import xmltotxt
 
+from ..attribution.authors import page_authors
+from ..attribution.page import read_page_facts
 from ..feeds.parse import split_authors
-from ..model import Article
+from ..model import Article, Licence
 from .profiles import Profile, get_profile
 
 
@@ -60,23 +63,47 @@ def extract_article(page: bytes | str, url: str, profile: Profile | str | None =
     text = xmltotxt(copy.deepcopy(doc.body), False) or ""
     html_tree = convert_to_html(doc.body)
     body = html_tree.find("body")
-    html = "".join(
-        lxml.etree.tostring(child, encoding="unicode", method="html") for child in (body if body is not None else [])
-    )
+    children = list(body) if body is not None else []
+    facts = read_page_facts(content, url, prof.author_box_xpath)
+    if prof.strip_facts:
+        drop = [t for t in (facts.crosspost_text, facts.byline.text if facts.byline else None) if t]
+        drop += facts.image_credit_texts
+        text, children = _strip_paragraphs(text, children, drop)
+    html = "".join(lxml.etree.tostring(child, encoding="unicode", method="html") for child in children)
     if not text.strip():
         raise ExtractError(url, "no article text found")
+    extracted_authors = split_authors(doc.author.replace(";", ",")) if doc.author else []
+    licence = None
+    if facts.licence:
+        licence = Licence(spdx=facts.licence[0], url=facts.licence[1], source="page", republish="link")
     article = Article(
         url=url,
         title=doc.title or None,
         text=text.strip(),
         html=html,
-        authors=split_authors(doc.author.replace(";", ",")) if doc.author else [],
+        authors=page_authors(facts, extracted_authors),
         date=doc.date or None,
-        description=doc.description or None,
+        description=facts.description or doc.description or None,
         sitename=doc.sitename or None,
         language=doc.language or None,
-        licence_url=doc.license or None,
-        canonical_url=doc.url if doc.url and doc.url != url else None,
+        licence=licence,
+        canonical_url=facts.canonical_url or (doc.url if doc.url and doc.url != url else None),
         tags=[t for t in (doc.categories or []) + (doc.tags or []) if t],
+        original_publisher=facts.original,
+        byline_org=facts.byline.org if facts.byline else None,
+        images=facts.images,
+        paywalled=facts.paywalled,
     )
     return prof.finish(article)
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _strip_paragraphs(text: str, children: list[Any], drop: list[str]) -> tuple[str, list[Any]]:
+    """Remove whole lines/blocks whose text is one of `drop` (metadata now, not article text)."""
+    unwanted = {_norm(d) for d in drop}
+    lines = [line for line in text.split("\n") if _norm(line) not in unwanted]
+    kept = [c for c in children if _norm("".join(c.itertext())) not in unwanted]
+    return "\n".join(lines), kept

@@ -1,7 +1,9 @@
 """China Global South Project (chinaglobalsouth.com): WordPress with a Memberful paywall.
 
-Around the article: category links, share buttons (twice), a newsletter sign-up block,
-related posts; news items add "WHY IS THIS IMPORTANT?" / "SUGGESTED READING" blocks.
+Around the article: category links, share buttons (twice), a newsletter sign-up block and
+related posts. News items add "WHY IS THIS IMPORTANT?" (editorial analysis: kept) and
+"SUGGESTED READING" (links: pruned). Some feed summaries are the newsletter sign-up text.
+Paywalled items show a Memberful teaser: they are marked and the teaser never republished.
 """
 
 from __future__ import annotations
@@ -15,6 +17,12 @@ PRUNE = (
     by_class("div", "newsletter-signup"),
     para_starting("Get a daily email packed with"),
     para_starting("Subscribe or log in"),
+    by_class("div", "memberful-global-restricted-access-message"),
+    by_class("div", "suggested-reading"),
 )
 
-PROFILE = Profile("cgsp", prune_xpath=PRUNE)
+PROFILE = Profile(
+    "cgsp",
+    prune_xpath=PRUNE,
+    bad_summaries=("Get a daily email packed with", "Subscribe or log in", "Sign up for the CGSP"),
+)

@@ -27,4 +27,8 @@ PRUNE = (
     para_starting("Estimated reading time"),
 )
 
-PROFILE = Profile("lse_blogs", prune_xpath=PRUNE)
+PROFILE = Profile(
+    "lse_blogs",
+    prune_xpath=PRUNE,
+    author_box_xpath=by_class("section", "about-the-author") + by_class("div", "author-bio").removeprefix("/"),
+)

@@ -1,0 +1,78 @@
+"""Who wrote it: every source of names merged into one list of people, without duplicates.
+
+Sources disagree in shape, not in substance: the feed may give the first author only, a
+joined string, or repeated elements; the page may give JSON-LD, meta tags, rel=author links
+and author boxes with bios. And some sites credit an organisation ("LSE IDEAS") where the
+body names the people ("By A and B, China Foresight LSE IDEAS"): the people are the
+authors, and the organisation becomes their affiliation.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable
+
+from ..model import Author
+from .page import Byline, PageFacts
+
+
+def name_key(name: str) -> str:
+    """A comparison key: case, accents and spacing do not make a different person."""
+    folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode() or name
+    return " ".join(folded.casefold().replace(".", " ").split())
+
+
+def _is_org_of(name: str, byline: Byline) -> bool:
+    if not byline.org:
+        return False
+    key = name_key(name)
+    return bool(key) and key in name_key(byline.org) and key not in {name_key(n) for n in byline.names}
+
+
+def merge_authors(*sources: Iterable[Author | str], byline: Byline | None = None) -> list[Author]:
+    """Authors from all sources, first-seen order, each person once, details combined.
+
+    Later sources only add what earlier ones lack (url, bio, affiliation); a body byline's
+    people come first and organisation credits that the byline names as affiliation drop out.
+    """
+    merged: dict[str, Author] = {}
+    ordered: list[Iterable[Author | str]] = []
+    if byline:
+        ordered.append([Author(name=n, affiliation=byline.org) for n in byline.names])
+    ordered.extend(sources)
+    for source in ordered:
+        for entry in source:
+            author = Author(name=entry) if isinstance(entry, str) else entry
+            name = " ".join(author.name.split())
+            if not name or (byline and _is_org_of(name, byline)):
+                continue
+            key = name_key(name)
+            known = merged.get(key)
+            if known is None:
+                merged[key] = author.model_copy(update={"name": name})
+                continue
+            updates = {
+                f: getattr(author, f)
+                for f in ("url", "bio", "affiliation")
+                if getattr(known, f) is None and getattr(author, f)
+            }
+            if updates:
+                merged[key] = known.model_copy(update=updates)
+    return list(merged.values())
+
+
+def page_authors(facts: PageFacts, extracted: Iterable[str] = ()) -> list[Author]:
+    """The page's authors from every place it names them. Author boxes carry bios; the
+    affiliation a bio states wins over the byline's organisation (it is more specific)."""
+    boxes = {name_key(a.name): a for a in facts.author_boxes}
+    authors = merge_authors(
+        facts.jsonld_authors, facts.rel_authors, facts.meta_authors, facts.author_boxes, extracted,
+        byline=facts.byline,
+    )
+    out = []
+    for author in authors:
+        box = boxes.get(name_key(author.name))
+        if box and box.affiliation:
+            author = author.model_copy(update={"affiliation": box.affiliation})
+        out.append(author)
+    return out

@@ -1,0 +1,276 @@
+"""Attribution facts read from the raw page, before extraction throws the chrome away.
+
+trafilatura is built to discard exactly what an editor needs for credit: author boxes,
+cross-post notices, image credits, licence footers. So we read them here from the whole
+page, once, and the partner profile then prunes them from the text. Every source a page
+offers is collected (JSON-LD, meta tags, rel=author links, author boxes, a byline in the
+body); merging and deciding happen in `attribution.authors` and `attribution.record`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from urllib.parse import urljoin
+
+import lxml.html
+
+from ..model import Author, Image, Publisher
+from .licences import spdx_from_text, spdx_from_url
+
+_WS = re.compile(r"\s+")
+_BYLINE = re.compile(
+    r"^\s*by\s+(?P<names>[A-Z][^,;:]{1,200}?)(?:\s*[,;|–—-]\s*(?P<org>[^.]{2,120}?))?\s*\.?\s*$", re.IGNORECASE
+)
+_CROSSPOST = re.compile(
+    r"(?:this|the)\s+(?:article|post|piece|blog(?:\s+post)?|commentary|analysis)?\s*was\s+(?:first\s+|originally\s+)?"
+    r"(?:published|posted)\s+(?:by|on|in|at)\s+(?:the\s+)?(?P<pub>[A-Z][^.]{1,100}?)\s+on\s+(?P<date>"
+    r"\d{1,2}(?:st|nd|rd|th)?\s+[A-Z][a-z]+,?\s+\d{4}|[A-Z][a-z]+\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4}|\d{4}-\d{2}-\d{2})",
+    re.IGNORECASE,
+)
+_IMAGE_CREDIT = re.compile(
+    r"^\s*(?:the\s+)?(?:blog|featured|header|cover|main|lead)?\s*(?:image|photo|photograph|picture|illustration)"
+    r"(?:\s+credit)?\b",
+    re.IGNORECASE,
+)
+_QUOTED = re.compile(r"[\"“”‘’'](?P<title>[^\"“”]{3,200}?)[\"“”’'](?=[\s,.;:]|$)")
+_PAYWALL_TEXT = re.compile(r"subscribe or log ?in to (?:read|continue|access)", re.IGNORECASE)
+_ORDINAL = re.compile(r"(\d{1,2})(?:st|nd|rd|th)\b")
+_MONTHS = {m: i for i, m in enumerate(
+    ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+     "november", "december"], start=1)}
+
+
+def text_of(node: Any) -> str:
+    return _WS.sub(" ", node.text_content()).strip()
+
+
+def parse_human_date(value: str) -> str | None:
+    """'14 January 2022', 'January 14th, 2022', '2022-01-14' -> '2022-01-14'."""
+    value = _ORDINAL.sub(r"\1", value.replace(",", " "))
+    parts = value.split()
+    try:
+        if len(parts) == 1:
+            return datetime.strptime(parts[0], "%Y-%m-%d").date().isoformat()
+        if len(parts) == 3:
+            if parts[0].isdigit():
+                day, month, year = int(parts[0]), _MONTHS[parts[1].lower()], int(parts[2])
+            else:
+                month, day, year = _MONTHS[parts[0].lower()], int(parts[1]), int(parts[2])
+            return datetime(year, month, day).date().isoformat()
+    except (KeyError, ValueError):
+        return None
+    return None
+
+
+@dataclass
+class Byline:
+    """'By A and B, Org' at the top of an article body."""
+
+    names: list[str]
+    org: str | None
+    text: str
+
+
+@dataclass
+class PageFacts:
+    """Everything a page says about who wrote it, where it first ran, and under what terms."""
+
+    jsonld_authors: list[Author] = field(default_factory=list)
+    meta_authors: list[str] = field(default_factory=list)
+    rel_authors: list[Author] = field(default_factory=list)
+    author_boxes: list[Author] = field(default_factory=list)
+    byline: Byline | None = None
+    original: Publisher | None = None
+    crosspost_text: str | None = None
+    licence: tuple[str, str] | None = None
+    licence_source: str | None = None
+    images: list[Image] = field(default_factory=list)
+    image_credit_texts: list[str] = field(default_factory=list)
+    paywalled: bool = False
+    description: str | None = None
+    canonical_url: str | None = None
+    date_published: str | None = None
+
+
+def split_names(value: str) -> list[str]:
+    """'A, B and C' -> ['A', 'B', 'C'] (names only, no trailing punctuation)."""
+    pieces = re.split(r"\s*(?:,|;|&|\band\b)\s*", value)
+    return [p.strip(" .") for p in pieces if p.strip(" .")]
+
+
+def parse_byline(text: str) -> Byline | None:
+    """A body byline such as 'By Lukas Fiala and Hugo Jones, China Foresight LSE IDEAS'."""
+    if len(text) > 250:
+        return None
+    match = _BYLINE.match(text)
+    if not match:
+        return None
+    names = split_names(match.group("names"))
+    if not names or any(len(n.split()) > 5 or not n[:1].isupper() or re.search(r"\d", n) for n in names):
+        return None
+    org = (match.group("org") or "").strip() or None
+    if org and re.search(r"\d", org):
+        return None
+    return Byline(names=names, org=org, text=text)
+
+
+def _jsonld_objects(doc: Any) -> Iterator[dict[str, Any]]:
+    for script in doc.xpath("//script[@type='application/ld+json']"):
+        try:
+            data = json.loads(script.text or "")
+        except (json.JSONDecodeError, RecursionError):
+            continue
+        stack = [data]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, list):
+                stack.extend(item)
+            elif isinstance(item, dict):
+                if "@graph" in item:
+                    stack.append(item["@graph"])
+                yield item
+
+
+def _as_authors(value: Any, base: str) -> list[Author]:
+    values = value if isinstance(value, list) else [value]
+    out: list[Author] = []
+    for v in values:
+        if isinstance(v, str) and v.strip():
+            out.extend(Author(name=n) for n in split_names(v))
+        elif isinstance(v, dict) and isinstance(v.get("name"), str) and v["name"].strip():
+            url = v.get("url") if isinstance(v.get("url"), str) else None
+            out.append(Author(name=_WS.sub(" ", v["name"]).strip(), url=urljoin(base, url) if url else None))
+    return out
+
+
+_ARTICLE_TYPES = {"article", "newsarticle", "blogposting", "reportagenewsarticle", "analysisnewsarticle", "report"}
+
+
+def _jsonld(doc: Any, base: str, facts: PageFacts) -> None:
+    for obj in _jsonld_objects(doc):
+        kind = obj.get("@type")
+        kinds = {k.lower() for k in (kind if isinstance(kind, list) else [kind]) if isinstance(k, str)}
+        if not kinds & _ARTICLE_TYPES:
+            continue
+        facts.jsonld_authors.extend(_as_authors(obj.get("author"), base))
+        licence = obj.get("license")
+        if isinstance(licence, str) and facts.licence is None:
+            found = spdx_from_url(licence) or spdx_from_text(licence)
+            if found:
+                facts.licence, facts.licence_source = found, "json-ld"
+        if obj.get("isAccessibleForFree") in (False, "False", "false"):
+            facts.paywalled = True
+        if isinstance(obj.get("datePublished"), str):
+            facts.date_published = facts.date_published or obj["datePublished"]
+
+
+def _is_image_credit(text: str) -> bool:
+    return bool(_IMAGE_CREDIT.match(text)) and bool(re.search(r"licen[cs]ed|credit|courtesy|©|CC\s?BY", text, re.I))
+
+
+def _image_credit(node: Any, text: str, base: str, featured: str | None) -> Image:
+    quoted = _QUOTED.search(text)
+    credit = quoted.group("title").strip() if quoted else text
+    licence = None
+    for a in node.xpath(".//a[@href]"):
+        found = spdx_from_url(a.get("href"))
+        if found:
+            licence = {"spdx": found[0], "url": found[1]}
+            break
+    if licence is None:
+        found = spdx_from_text(text)
+        if found:
+            licence = {"spdx": found[0], "url": found[1]}
+    return Image(url=urljoin(base, featured) if featured else base, credit=credit, licence=licence)
+
+
+def read_page_facts(page: bytes | str, url: str, author_box_xpath: str | None = None) -> PageFacts:
+    """Collect attribution facts from the raw page (never raises on odd markup)."""
+    facts = PageFacts()
+    try:
+        doc = lxml.html.document_fromstring(page)
+    except (lxml.etree.ParserError, ValueError):
+        return facts
+    _jsonld(doc, url, facts)
+    for meta in doc.xpath("//meta[@name='author' or @property='article:author' or @name='dc.creator' "
+                          "or @name='citation_author']/@content"):
+        if meta.strip() and not meta.startswith("http"):
+            facts.meta_authors.extend(split_names(meta))
+    for link in doc.xpath("//a[contains(concat(' ', normalize-space(@rel), ' '), ' author ')]"):
+        name = text_of(link)
+        if name and name.casefold() not in {a.name.casefold() for a in facts.rel_authors}:
+            facts.rel_authors.append(Author(name=name, url=urljoin(url, link.get("href", "")) or None))
+    if author_box_xpath:
+        for box in doc.xpath(author_box_xpath):
+            names = box.xpath(".//*[self::h2 or self::h3 or self::h4 or self::strong][1]")
+            name = text_of(names[0]) if names else ""
+            bio = " ".join(text_of(p) for p in box.xpath(".//p")) or None
+            if name:
+                facts.author_boxes.append(Author(name=name, bio=bio, affiliation=affiliation_from_bio(bio)))
+    canonical = doc.xpath("//link[@rel='canonical']/@href")
+    facts.canonical_url = urljoin(url, canonical[0].strip()) if canonical else None
+    desc = doc.xpath("//meta[@name='description']/@content | //meta[@property='og:description']/@content")
+    facts.description = desc[0].strip() if desc and desc[0].strip() else None
+    featured = (doc.xpath("//meta[@property='og:image']/@content") or [None])[0]
+    for link in doc.xpath("//link[@rel='license']/@href | //a[contains(concat(' ', normalize-space(@rel), ' '), "
+                          "' license ')]/@href"):
+        found = spdx_from_url(link)
+        if found and facts.licence is None:
+            facts.licence, facts.licence_source = found, "rel=license"
+    for node in doc.xpath("//p | //figcaption | //div[not(.//p) and not(.//div)]"):
+        text = text_of(node)
+        if not text or len(text) > 600:
+            continue
+        if facts.byline is None and node.tag == "p" and len(text) < 250 and text.lower().startswith("by "):
+            facts.byline = parse_byline(text)
+        if facts.original is None:
+            match = _CROSSPOST.search(text)
+            if match:
+                link = next((a.get("href") for a in node.xpath(".//a[@href]")
+                             if match.group("pub").split()[0] in text_of(a)), None)
+                facts.original = Publisher(
+                    name=match.group("pub").strip(),
+                    url=urljoin(url, link) if link else None,
+                    date_published=parse_human_date(match.group("date")),
+                )
+                facts.crosspost_text = text
+        if _is_image_credit(text):
+            facts.images.append(_image_credit(node, text, url, featured))
+            facts.image_credit_texts.append(text)
+        elif facts.licence is None and re.search(r"licen[cs]ed under", text, re.I):
+            found = next((f for a in node.xpath(".//a[@href]") if (f := spdx_from_url(a.get("href")))), None)
+            found = found or spdx_from_text(text)
+            if found:
+                facts.licence, facts.licence_source = found, "statement"
+        if _PAYWALL_TEXT.search(text):
+            facts.paywalled = True
+    if doc.xpath("//*[contains(concat(' ', normalize-space(@class), ' '), ' memberful-global-teaser-content ')]"):
+        facts.paywalled = True
+    return facts
+
+
+_AT_END = re.compile(r",\s+[a-z]|\s+(?:and|where|who|since)\s|;|\.$|$")
+
+
+def affiliation_from_bio(bio: str | None) -> str | None:
+    """The institution after the first sentence's last ' at ': '... Coordinator of China Foresight
+    at LSE IDEAS, where ...' -> 'LSE IDEAS'; '... Assistant at China Foresight, LSE IDEAS, and ...'
+    -> 'China Foresight, LSE IDEAS'."""
+    if not bio:
+        return None
+    first = re.split(r"\.\s+(?=[A-Z])", bio.strip(), maxsplit=1)[0]
+    at = first.rfind(" at ")
+    if at < 0:
+        return None
+    rest = first[at + 4 :]
+    end = _AT_END.search(rest)
+    org = rest[: end.start()].strip() if end else rest.strip()
+    org = org.removeprefix("the ").strip(" ,")
+    if not org or not org[:1].isupper() or len(org) > 120:
+        return None
+    return org
