@@ -15,7 +15,8 @@ from typing import Any
 
 from . import pipeline
 from .invoke import InvokeError
-from .registry import Registry, RegistryError, load_registry
+from .model import Licence
+from .registry import Partner, Registry, RegistryError, load_registry
 from .runtime import build_aws, build_local
 from .services import Services
 
@@ -85,31 +86,66 @@ def cmd_run(args: argparse.Namespace) -> int:
     return EXIT_OK if report.ok else EXIT_FAILURES
 
 
+PREVIEW_PARTNER = Partner(
+    id="preview",
+    name="(no partner)",
+    homepage="https://example.invalid/",
+    feeds=(),
+    profile="generic",
+    licence=Licence(spdx="LicenseRef-Unknown", republish="link"),
+)
+
+
+def preview_record(partner: Partner, body: bytes, url: str, record_id: str | None = None) -> dict[str, Any]:
+    """The record a page would become, with the full extracted text whatever the decision."""
+    from .attribution.record import build_record
+    from .dedup.urls import canonicalize_url
+    from .extract import extract_article
+    from .model import ArticleMessage, FeedEntry
+
+    article = extract_article(body, url, partner.profile)
+    https_hosts = partner.hosts if partner.homepage.startswith("https://") else set()
+    canonical = canonicalize_url(url, https_hosts) if url.startswith("http") else url
+    entry = FeedEntry(url=url, title=article.title or "")
+    message = ArticleMessage(partner=partner.id, feed_url=url, canonical_url=canonical, entry=entry, entry_hash="")
+    item = build_record(partner, message, article, fetched_at=_now_iso()).to_item()
+    if record_id:
+        item["id"] = record_id
+    item["content_text"] = article.text
+    return item
+
+
+def _now_iso() -> str:
+    from .services import utcnow
+
+    return utcnow().isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
 def cmd_extract(args: argparse.Namespace) -> int:
-    from .extract import ExtractError, extract_article
+    """One JSON line per input, in input order; a failed input gives an `error` line."""
+    from .extract import ExtractError
     from .fetch import FetchError
     from .runtime import http_client
 
-    registry = load_registry(args.config) if args.partner else None
-    profile = registry.partner(args.partner).profile if registry and args.partner else None
+    partner = load_registry(args.config).partner(args.partner) if args.partner else PREVIEW_PARTNER
     client = http_client(args.allow_loopback)
     status = EXIT_OK
-    for source in args.inputs:
-        try:
-            if source.startswith(("http://", "https://")):
-                page = client.get(source)
-                body, url = page.body, page.url
-            else:
-                body = Path(source).read_bytes()
-                url = args.url or Path(source).resolve().as_uri()
-            article = extract_article(body, url, profile)
-            line: dict[str, Any] = {"input": source, **article.model_dump(exclude={"html", "text"})}
-            line["content_text"] = article.text
-        except (ExtractError, FetchError, OSError) as exc:
-            line = {"input": source, "error": str(exc)}
-            status = EXIT_FAILURES
-        print(json.dumps(line, ensure_ascii=False))
-    client.close()
+    try:
+        for source in args.inputs:
+            try:
+                if source.startswith(("http://", "https://")):
+                    page = client.get(source)
+                    line = preview_record(partner, page.body, page.url)
+                else:
+                    path = Path(source)
+                    url = args.url or path.resolve().as_uri()
+                    line = preview_record(partner, path.read_bytes(), url, None if args.url else path.stem)
+            except (ExtractError, FetchError, OSError) as exc:
+                line = {"input": source, "error": str(exc)}
+                status = EXIT_FAILURES
+            print(json.dumps(line, ensure_ascii=False), flush=True)
+    finally:
+        client.close()
     return status
 
 

@@ -91,6 +91,7 @@ class PageFacts:
     licence_source: str | None = None
     images: list[Image] = field(default_factory=list)
     image_credit_texts: list[str] = field(default_factory=list)
+    licence_statement_texts: list[str] = field(default_factory=list)
     paywalled: bool = False
     description: str | None = None
     canonical_url: str | None = None
@@ -242,11 +243,14 @@ def read_page_facts(page: bytes | str, url: str, author_box_xpath: str | None = 
         if _is_image_credit(text):
             facts.images.append(_image_credit(node, text, url, featured))
             facts.image_credit_texts.append(text)
-        elif facts.licence is None and re.search(r"licen[cs]ed under", text, re.I):
+        elif re.search(r"licen[cs]ed under", text, re.I):
             found = next((f for a in node.xpath(".//a[@href]") if (f := spdx_from_url(a.get("href")))), None)
             found = found or spdx_from_text(text)
             if found:
-                facts.licence, facts.licence_source = found, "statement"
+                facts.licence_statement_texts.append(text)
+                # A statement in the body is more specific than a site-wide footer link.
+                if facts.licence is None or facts.licence_source == "rel=license":
+                    facts.licence, facts.licence_source = found, "statement"
         if _PAYWALL_TEXT.search(text):
             facts.paywalled = True
     if doc.xpath("//*[contains(concat(' ', normalize-space(@class), ' '), ' memberful-global-teaser-content ')]"):

@@ -60,13 +60,14 @@ def extract_article(page: bytes | str, url: str, profile: Profile | str | None =
         raise ExtractError(url, f"cannot parse page: {exc}") from exc
     if doc is None or isinstance(doc, dict) or doc.body is None:
         raise ExtractError(url, "no article text found")
-    text = xmltotxt(copy.deepcopy(doc.body), False) or ""
+    text = plain_text(doc.body)
     html_tree = convert_to_html(doc.body)
     body = html_tree.find("body")
     children = list(body) if body is not None else []
     facts = read_page_facts(content, url, prof.author_box_xpath)
     if prof.strip_facts:
         drop = [t for t in (facts.crosspost_text, facts.byline.text if facts.byline else None) if t]
+        drop += facts.licence_statement_texts
         drop += facts.image_credit_texts
         text, children = _strip_paragraphs(text, children, drop)
     html = "".join(lxml.etree.tostring(child, encoding="unicode", method="html") for child in children)
@@ -95,6 +96,23 @@ def extract_article(page: bytes | str, url: str, profile: Profile | str | None =
         paywalled=facts.paywalled,
     )
     return prof.finish(article)
+
+
+def plain_text(body: Any) -> str:
+    """The body as plain text: no image placeholders, no markup (the HTML keeps those)."""
+    tree = copy.deepcopy(body)
+    lxml.etree.strip_tags(tree, "ref", "hi")  # link targets and emphasis are markup, not text
+    for graphic in tree.iter("graphic"):
+        parent = graphic.getparent()
+        if parent is not None:
+            tail = graphic.tail or ""
+            prev = graphic.getprevious()
+            if prev is not None:
+                prev.tail = (prev.tail or "") + tail
+            else:
+                parent.text = (parent.text or "") + tail
+            parent.remove(graphic)
+    return xmltotxt(tree, False) or ""
 
 
 def _norm(text: str) -> str:
