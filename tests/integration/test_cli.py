@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import urllib.request
 from pathlib import Path
 
 import jsonschema
@@ -60,3 +61,26 @@ def test_registry_typo_is_a_clear_error(tmp_path):
     proc = syndicate("run", "--config", str(bad), "--out", str(tmp_path / "out"))
     assert proc.returncode == 2
     assert f"{bad}: partner 'cgsp': unknown key 'profiel' (did you mean 'profile'?)" in proc.stderr
+
+
+def test_extract_prints_one_record_per_input_in_order(tmp_path, demo_registry, site_server):
+    seed = "/lse/cff/2022/01/14/beijings-wait-and-see-approach-in-kazakhstan/"
+    page_file = tmp_path / "my-page.html"
+    with urllib.request.urlopen(site_server.url(seed), timeout=10) as response:  # loopback only
+        page_file.write_bytes(response.read())
+    binary = tmp_path / "binary.html"
+    binary.write_bytes(b"\x00\x01" * 500)
+    proc = syndicate(
+        "extract", "--config", str(demo_registry), "--partner", "lse-blogs", "--allow-loopback",
+        site_server.url(seed), str(binary), str(page_file),
+    )
+    assert proc.returncode == 1, proc.stderr
+    lines = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert len(lines) == 3
+    from_url, failed, from_file = lines
+    assert from_url["url"] == site_server.url(seed)
+    assert "Zhanaozen" in from_url["content_text"] and "Leave a Reply" not in from_url["content_text"]
+    assert [a["name"] for a in from_url["_syndicate"]["authors"]] == ["Lukas Fiala", "Hugo Jones"]
+    assert failed["input"] == str(binary) and "binary data, not an HTML page" in failed["error"]
+    assert from_file["id"] == "my-page"
+    assert from_file["content_text"] == from_url["content_text"]
