@@ -54,6 +54,7 @@ def record_handler(record: SQSRecord) -> dict[str, Any]:
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """Process the batch, report failed message ids, and nudge the publisher if anything landed."""
     received = len(event.get("Records", []))
+    services().lambda_context = context  # idempotency claims last as long as this invocation
     response = process_partial_response(
         event=event, record_handler=record_handler, processor=processor, context=context
     )

@@ -33,7 +33,7 @@ def services() -> Services:
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """Poll every due feed once; one broken feed is a failure in the report, not an error."""
     logger.info("poll triggered", extra={"source": event.get("source"), "time": event.get("time")})
-    report = pipeline.poll_once(services())
+    report = pipeline.poll_once(services(), respect_schedule=True)
     metrics.add_metric(name="FeedsPolled", unit=MetricUnit.Count, value=report.feeds_polled)
     metrics.add_metric(name="FeedsNotModified", unit=MetricUnit.Count, value=report.feeds_not_modified)
     metrics.add_metric(name="Enqueued", unit=MetricUnit.Count, value=report.enqueued)

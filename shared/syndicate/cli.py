@@ -60,6 +60,8 @@ def print_report(report: pipeline.RunReport, out: Any = sys.stdout) -> None:
         f"{poll.entries_seen} entries seen, {poll.enqueued} queued",
         file=out,
     )
+    for skipped in poll.skipped:
+        print(f"skipped {skipped.partner} {skipped.url}: {skipped.reason}", file=out)
     print(f"ingested {len(report.ingested)} article(s), {changed} new or changed", file=out)
     if report.publish.published:
         print(
@@ -76,7 +78,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     registry = load_registry(args.config)
     svc = _services(args, registry)
     try:
-        report = pipeline.run(svc)
+        report = pipeline.run(svc, force=args.force)
     finally:
         svc.http.close()
     if args.json:
@@ -186,12 +188,19 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(json.dumps(rows, indent=2))
     else:
         for row in rows:
-            status = row.get("last_status", "never polled")
-            error = f"  error: {row['last_error']}" if row.get("last_error") else ""
+            status = row.get("last_status") or "never polled" if "last_poll" not in row else row.get("last_status")
+            state = "BLOCKED" if row.get("blocked") else ("failing" if row.get("failures") else "ok")
+            if "last_poll" not in row:
+                state = "never polled"
+            print(f"{row['partner']:<14} {row['feed']}  [{state}]")
             print(
-                f"{row['partner']:<12} {row['feed']}\n    last poll {row.get('last_poll', '-')}, status {status}, "
-                f"failures {row.get('failures', 0)}, items {row.get('items_seen', '-')}{error}"
+                f"    last poll {row.get('last_poll', '-')}, status {status}, failures {row.get('failures', 0)}, "
+                f"items seen {row.get('items_seen', '-')}, next poll {row.get('next_poll') or '-'}"
             )
+            if row.get("backoff_until"):
+                print(f"    backing off until {row['backoff_until']}")
+            if row.get("last_error"):
+                print(f"    last error: {row['last_error']}")
     return EXIT_OK
 
 
@@ -244,6 +253,7 @@ def parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", help="poll every feed, ingest new articles, publish the JSON Feeds")
     _add_backend(p)
     p.add_argument("--json", action="store_true", help="print the run report as JSON")
+    p.add_argument("--force", action="store_true", help="poll feeds even while they are backing off")
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("extract", help="preview extraction of pages or URLs as JSON Lines")

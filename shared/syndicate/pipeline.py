@@ -21,11 +21,13 @@ from pydantic import ValidationError
 from .attribution.record import build_record
 from .dedup.urls import canonicalize_url
 from .extract import ExtractError, extract_article
+from .feeds import schedule
 from .feeds.parse import FeedError, parse_feed
 from .fetch import FetchError
+from .idempotency import idempotent_ingest
 from .model import ArticleMessage, FeedEntry, Record
 from .publish.jsonfeed import build_feed_pages, page_keys
-from .registry import Partner, RegistryError
+from .registry import FeedConfig, Partner, RegistryError
 from .services import Services
 
 log = logging.getLogger("syndicate.pipeline")
@@ -48,7 +50,15 @@ class Failure:
 
 
 @dataclass
+class Skipped:
+    partner: str
+    url: str
+    reason: str
+
+
+@dataclass
 class PollReport:
+    skipped: list[Skipped] = field(default_factory=list)
     feeds_polled: int = 0
     feeds_not_modified: int = 0
     entries_seen: int = 0
@@ -125,80 +135,134 @@ def entry_hash(entry: FeedEntry) -> str:
     return hashlib.sha256(basis.encode("utf-8")).hexdigest()
 
 
-def _poll_feed(svc: Services, partner: Partner, feed_url: str, report: PollReport, hosts: set[str]) -> None:
-    state = svc.state.get("feed", feed_url) or {}
-    health = {**state, "partner": partner.id, "last_poll": _iso(svc)}
+def _poll_feed(
+    svc: Services,
+    partner: Partner,
+    feed: FeedConfig,
+    report: PollReport,
+    hosts: set[str],
+    *,
+    respect_schedule: bool,
+    force: bool,
+) -> None:
+    feed_url = feed.url
+    now = svc.now()
+    health = {**(svc.state.get("feed", feed_url) or {}), "partner": partner.id}
+    wait = schedule.due(health, now, respect_schedule=respect_schedule, force=force)
+    if wait:
+        report.skipped.append(Skipped(partner.id, feed_url, wait))
+        return
     try:
         result = svc.http.get(
-            feed_url, etag=state.get("etag"), last_modified=state.get("last_modified"), accept=FEED_ACCEPT
+            feed_url, etag=health.get("etag"), last_modified=health.get("last_modified"), accept=FEED_ACCEPT
         )
         report.feeds_polled += 1
-        if result.not_modified:
+        digest = None if result.not_modified else hashlib.sha256(result.body).hexdigest()
+        if result.not_modified or digest == health.get("body_sha256"):
             report.feeds_not_modified += 1
-            svc.state.put("feed", feed_url, {**health, "last_status": 304, "failures": 0, "last_error": None})
+            svc.state.put(
+                "feed",
+                feed_url,
+                schedule.after_success(
+                    health,
+                    now,
+                    feed.poll_minutes,
+                    last_status=result.status,
+                    etag=result.etag or health.get("etag"),
+                    last_modified=result.last_modified or health.get("last_modified"),
+                ),
+            )
             return
         entries = parse_feed(result.body, feed_url)
     except (FetchError, FeedError) as exc:
-        reason = exc.reason if isinstance(exc, (FetchError, FeedError)) else str(exc)
-        report.failures.append(Failure("poll", partner.id, feed_url, reason))
-        status = exc.status if isinstance(exc, FetchError) else None
+        status = getattr(exc, "status", None)
+        blocked = status == 403 or getattr(exc, "kind", "") == "blocked"
+        report.failures.append(Failure("poll", partner.id, feed_url, exc.reason))
         svc.state.put(
             "feed",
             feed_url,
-            {**health, "last_status": status, "failures": int(state.get("failures", 0)) + 1, "last_error": reason},
+            schedule.after_failure(
+                health,
+                now,
+                reason=exc.reason,
+                status=status,
+                retry_after=getattr(exc, "retry_after", None),
+                blocked=blocked,
+                policy=svc.backoff,
+            ),
         )
         return
     report.entries_seen += len(entries)
     fresh: list[tuple[str, str, ArticleMessage]] = []
     for entry in entries:
         canonical = canonicalize_url(entry.url, hosts)
-        digest = entry_hash(entry)
+        digest_entry = entry_hash(entry)
         seen = svc.state.get("entry", canonical)
-        if seen and seen.get("entry_hash") == digest:
+        if seen and seen.get("entry_hash") == digest_entry:
             continue
         message = ArticleMessage(
-            partner=partner.id, feed_url=feed_url, canonical_url=canonical, entry=entry, entry_hash=digest
+            partner=partner.id, feed_url=feed_url, canonical_url=canonical, entry=entry, entry_hash=digest_entry
         )
-        fresh.append((canonical, digest, message))
+        fresh.append((canonical, digest_entry, message))
     if fresh:
         svc.queue.send([m.model_dump_json() for _, _, m in fresh])
-        for canonical, digest, _ in fresh:
-            svc.state.put("entry", canonical, {"entry_hash": digest, "partner": partner.id, "seen_at": _iso(svc)})
+        for canonical, digest_entry, _ in fresh:
+            svc.state.put("entry", canonical, {"entry_hash": digest_entry, "partner": partner.id, "seen_at": _iso(svc)})
         report.enqueued += len(fresh)
     svc.state.put(
         "feed",
         feed_url,
-        {
-            **health,
-            "etag": result.etag,
-            "last_modified": result.last_modified,
-            "last_status": result.status,
-            "failures": 0,
-            "last_error": None,
-            "items_seen": len(entries),
-        },
+        schedule.after_success(
+            health,
+            now,
+            feed.poll_minutes,
+            etag=result.etag,
+            last_modified=result.last_modified,
+            last_status=result.status,
+            items_seen=len(entries),
+            body_sha256=digest,
+        ),
     )
 
 
-def poll_once(svc: Services) -> PollReport:
-    """Poll every feed in the registry once; enqueue entries that are new or changed."""
+def poll_once(svc: Services, *, respect_schedule: bool = False, force: bool = False) -> PollReport:
+    """Poll every feed in the registry once; enqueue entries that are new or changed.
+
+    Feeds in backoff (after failures, a Retry-After or a 403) are skipped unless `force`;
+    `respect_schedule` (the Lambda poller) also skips feeds polled less than their
+    `poll_minutes` ago. A 304, or a body identical to the last one, costs no parsing.
+    """
     report = PollReport()
     hosts = https_hosts(svc)
     for partner in svc.registry.partners:
         for feed in partner.feeds:
-            _poll_feed(svc, partner, feed.url, report, hosts)
+            _poll_feed(svc, partner, feed, report, hosts, respect_schedule=respect_schedule, force=force)
     return report
 
 
 def ingest_message(svc: Services, body: str) -> IngestResult:
     """Turn one ArticleQueue message body into a stored record. Raises IngestError.
 
-    Idempotent: a redelivered message whose page has not changed writes nothing.
+    Idempotent twice over: with `svc.idempotency` (powertools Idempotency) a redelivered
+    message returns the first result without fetching the page again; and a page whose
+    content has not changed writes nothing.
     """
     try:
         message = ArticleMessage.model_validate_json(body)
     except ValidationError as exc:
         raise IngestError("?", "?", f"malformed queue message: {exc.errors()[0]['msg']}") from exc
+    if svc.idempotency is None:
+        return _ingest(svc, message)
+
+    def run(message: dict[str, Any]) -> dict[str, Any]:
+        return _ingest(svc, ArticleMessage.model_validate(message)).as_dict()
+
+    wrapped = idempotent_ingest(run, svc.idempotency, svc.lambda_context)
+    result = wrapped(message=message.model_dump(mode="json"))
+    return IngestResult(**result)
+
+
+def _ingest(svc: Services, message: ArticleMessage) -> IngestResult:
     url = message.entry.url
     try:
         partner = svc.registry.partner(message.partner)
@@ -211,9 +275,7 @@ def ingest_message(svc: Services, body: str) -> IngestResult:
         article = extract_article(page.body, page.url, partner.profile)
     except (FetchError, ExtractError) as exc:
         raise IngestError(partner.id, url, exc.reason) from exc
-    record = build_record(
-        partner, message, article, fetched_at=_iso(svc), summary_chars=svc.settings.summary_chars
-    )
+    record = build_record(partner, message, article, fetched_at=_iso(svc), summary_chars=svc.settings.summary_chars)
     return _store_record(svc, record)
 
 
@@ -328,9 +390,9 @@ def drain_queue(svc: Services) -> tuple[list[IngestResult], list[Failure]]:
     return results, failures
 
 
-def run(svc: Services) -> RunReport:
+def run(svc: Services, *, force: bool = False) -> RunReport:
     """poll, ingest everything queued, publish: the whole pipeline once."""
-    poll = poll_once(svc)
+    poll = poll_once(svc, force=force)
     ingested, ingest_failures = drain_queue(svc)
     publish = publish_pending(svc)
     return RunReport(poll=poll, ingested=ingested, publish=publish, failures=poll.failures + ingest_failures)

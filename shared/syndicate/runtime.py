@@ -44,16 +44,19 @@ def build_local(
 ) -> Services:
     """The embedded default: `out_dir` is the bucket, SQLite under `out_dir/.state` the table and queue."""
     from .adapters.local import LocalObjectStore, SqliteQueue, SqliteStateStore
+    from .idempotency import StateStorePersistenceLayer
 
     out_dir.mkdir(parents=True, exist_ok=True)
     state_dir = state_dir or out_dir / STATE_DIR
     state_dir.mkdir(parents=True, exist_ok=True)
     db = state_dir / "syndicate.sqlite"
     settings = _settings(registry, base_url or out_dir.resolve().as_uri() + "/")
+    state = SqliteStateStore(db)
     return Services(
         registry=registry,
         store=LocalObjectStore(out_dir, reserved=(STATE_DIR,)),
-        state=SqliteStateStore(db),
+        state=state,
+        idempotency=StateStorePersistenceLayer(state),
         queue=SqliteQueue(db, name="articles"),
         http=http_client(allow_loopback),
         settings=settings,
@@ -81,6 +84,7 @@ def build_aws(
         registry=registry,
         store=aws.S3ObjectStore(bucket, prefix=PUBLIC_PREFIX, client=s3),
         state=aws.DynamoStateStore(table, client=dynamodb),
+        idempotency=aws.idempotency_layer(table, client=dynamodb),
         queue=aws.SqsQueue(queue_url, client=sqs),
         publish_queue=aws.SqsQueue(publish_queue_url, client=sqs) if publish_queue_url else None,
         http=http_client(allow_loopback),

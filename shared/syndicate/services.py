@@ -9,8 +9,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from aws_lambda_powertools.utilities.idempotency.persistence.base import BasePersistenceLayer
+
+from .feeds.schedule import BackoffPolicy
 from .ports import ObjectStore, Queue, StateStore
 
 if TYPE_CHECKING:
@@ -41,6 +44,11 @@ class Services:
     http: HttpClient
     settings: Settings = field(default_factory=Settings)
     publish_queue: Queue | None = None
+    backoff: BackoffPolicy = field(default_factory=BackoffPolicy)
+    #: powertools Idempotency persistence for ingest (DynamoDB in the cloud, the state table locally)
+    idempotency: BasePersistenceLayer | None = None
+    #: the current Lambda invocation's context, when there is one (set by the handler)
+    lambda_context: Any = None
     clock: Callable[[], datetime] = utcnow
 
     def now(self) -> datetime:

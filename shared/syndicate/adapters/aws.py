@@ -412,3 +412,21 @@ if TYPE_CHECKING:  # mypy proves the adapters satisfy the ports; nothing runs he
         store: S3ObjectStore, state: DynamoStateStore, queue: SqsQueue
     ) -> tuple[ObjectStore, StateStore, Queue]:
         return store, state, queue
+
+
+def idempotency_layer(table_name: str, client: Any = None) -> Any:
+    """powertools' DynamoDB persistence for Idempotency, in our single state table.
+
+    Records go to partition `idempotency` (sort key = the idempotency key) and expire through
+    the table's TTL attribute `expires_at`, so they clean themselves up.
+    """
+    from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
+
+    return DynamoDBPersistenceLayer(
+        table_name=table_name,
+        key_attr="pk",
+        sort_key_attr="sk",
+        static_pk_value="idempotency",
+        expiry_attr="expires_at",
+        boto3_client=client or make_client("dynamodb"),
+    )
