@@ -31,7 +31,12 @@ $(VENV312)/.installed: pyproject.toml
 	touch $@
 
 install: $(VENV)/.installed
-tools: $(VENV)/.installed $(SAMVENV)/.installed $(VENV312)/.installed
+# Debian's Chromium for the browser tests (tests/e2e): Playwright drives it, no browser download.
+/usr/bin/chromium:
+	apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium \
+	  || { echo "install Chromium: apt-get install chromium (as root)"; exit 1; }
+
+tools: $(VENV)/.installed $(SAMVENV)/.installed $(VENV312)/.installed /usr/bin/chromium
 
 ## Run the whole pipeline on the bundled sample site (loopback only) into ./out
 demo: $(VENV)/.installed
