@@ -121,7 +121,7 @@ def idempotent_ingest(
 ) -> Callable[..., dict[str, Any]]:
     """Wrap `ingest(message=<dict>)` so each message key is processed once."""
     config = IdempotencyConfig(event_key_jmespath=MESSAGE_KEY, expires_after_seconds=EXPIRES_AFTER_SECONDS)
-    config.register_lambda_context(lambda_context or WorkerDeadline())
+    config.register_lambda_context(lambda_context or WorkerDeadline())  # type: ignore[arg-type]  # duck-typed
     wrapped: Callable[..., dict[str, Any]] = idempotent_function(
         data_keyword_argument="message", persistence_store=persistence, config=config
     )(ingest)

@@ -26,7 +26,8 @@ from .feeds.parse import FeedError, parse_feed
 from .fetch import FetchError
 from .idempotency import idempotent_ingest
 from .model import ArticleMessage, FeedEntry, Record
-from .publish.jsonfeed import build_feed_pages, page_keys
+from .ports import PreconditionFailed
+from .publish.jsonfeed import build_feed_pages
 from .registry import FeedConfig, Partner, RegistryError
 from .services import Services
 
@@ -302,62 +303,99 @@ def _store_record(svc: Services, record: Record) -> IngestResult:
     return IngestResult(record.id, True, ext.source_url, ext.partner)
 
 
-def publish_pending(svc: Services) -> PublishReport:
-    """Rebuild the published feeds if any record changed since the last publish.
+class PublishConflict(RuntimeError):
+    """Other publishers kept moving the pointer files; this publish gave up (the next one repairs)."""
 
-    Content pages are written before the first pages that point at them, stale pages are
-    removed last, and only the pending marks read at the start are cleared, so a record
-    ingested during a publish is picked up by the next one.
+
+def publish_pending(svc: Services, *, attempts: int = 5) -> PublishReport:
+    """Rebuild the published feeds when the record index differs from what was last published.
+
+    Immutable content-addressed pages are written first, the small first pages (the
+    pointers) last and only conditionally (If-Match on the ETag read before the index was
+    read), so a publish that raced another one and lost rebuilds from the newer index rather
+    than overwriting it: two publishes at once cannot lose an item. A crash anywhere between
+    a record write and a publish is repaired by the next publish, because what it compares is
+    the whole index with the digest of what was last published, not only the pending marks.
     """
-    pending = svc.state.query("pending")
+    for _ in range(attempts):
+        try:
+            return _publish_once(svc)
+        except PreconditionFailed as exc:
+            log.info("publish lost a race on %s; rebuilding from the newer index", exc.key)
+    raise PublishConflict(f"gave up after {attempts} attempts: the pointer files kept changing")
+
+
+def _feed_specs(svc: Services) -> list[tuple[str, str, str | None, str | None, str | None]]:
+    """(first key, title, partner id or None for all, home page, description) of every feed."""
+    title = svc.settings.feed_title
+    specs: list[tuple[str, str, str | None, str | None, str | None]] = [
+        ("feed.json", title, None, None, "Articles republished from our partners, with attribution.")
+    ]
+    for partner in svc.registry.partners:
+        specs.append((f"feeds/{partner.id}.json", f"{partner.name} via {title}", partner.id, partner.homepage, None))
+    return specs
+
+
+def _publish_once(svc: Services) -> PublishReport:
     report = PublishReport()
-    if not pending and svc.store.get("feed.json") is not None:
+    specs = _feed_specs(svc)
+    pointers = {spec[0]: svc.store.get_with_etag(spec[0]) for spec in specs}
+    pending = svc.state.query("pending")
+    index = svc.state.query("record")
+    digest = hashlib.sha256(
+        json.dumps([[rid, meta.get("fingerprint")] for rid, meta in index] + [[s[0] for s in specs]]).encode()
+    ).hexdigest()
+    last = svc.state.get("publish", "last") or {}
+    if not pending and last.get("digest") == digest and all(pointers.values()):
         return report
     items: list[dict[str, Any]] = []
-    for record_id, _meta in svc.state.query("record"):
+    for record_id, _meta in index:
         raw = svc.store.get(f"records/{record_id}.json")
         if raw is None:
             log.warning("record %s is indexed but its object is missing; skipped", record_id)
             continue
         items.append(json.loads(raw))
     settings = svc.settings
-    feeds: list[tuple[str, dict[str, bytes]]] = [
-        (
-            "feed.json",
-            build_feed_pages(
-                items,
-                title=settings.feed_title,
-                first_key="feed.json",
-                base_url=settings.public_base_url,
-                page_size=settings.page_size,
-                description="Articles republished from our partners, with attribution.",
-            ),
-        )
-    ]
-    for partner in svc.registry.partners:
-        key = f"feeds/{partner.id}.json"
-        mine = [i for i in items if i.get("_syndicate", {}).get("partner") == partner.id]
+    written_keys: list[str] = []
+    for first_key, title, partner_id, home, description in specs:
+        mine = [i for i in items if partner_id is None or i.get("_syndicate", {}).get("partner") == partner_id]
         pages = build_feed_pages(
             mine,
-            title=f"{partner.name} via {settings.feed_title}",
-            first_key=key,
+            title=title,
+            first_key=first_key,
             base_url=settings.public_base_url,
             page_size=settings.page_size,
-            home_page_url=partner.homepage,
+            home_page_url=home,
+            description=description,
         )
-        feeds.append((key, pages))
-    for first_key, pages in feeds:
-        ordered = [k for k in pages if k != first_key] + [first_key]
-        for key in ordered:
-            if svc.store.get(key) != pages[key]:
-                svc.store.put(key, pages[key], "application/feed+json")
+        for key, body in pages.items():
+            written_keys.append(key)
+            if key == first_key:
+                continue
+            if svc.store.get(key) is None:  # content-addressed: an existing key has these bytes
+                svc.store.put(key, body, "application/feed+json")
                 report.objects_written += 1
                 report.keys.append(key)
-        stem = first_key.removesuffix(".json") + "/"
-        wanted = set(page_keys(first_key, len(pages)))
-        for stale in svc.store.list_keys(stem):
-            if stale.startswith(stem + "page-") and stale not in wanted:
-                svc.store.delete(stale)
+        current = pointers[first_key]
+        if current is None or current[0] != pages[first_key]:
+            svc.store.put(
+                first_key,
+                pages[first_key],
+                "application/feed+json",
+                if_match=current[1] if current else None,
+                if_none_match=current is None,
+            )
+            report.objects_written += 1
+            report.keys.append(first_key)
+    # Pages of the publish before the last one are unreachable now (readers that started on
+    # the last generation may still be walking it): remove them.
+    keep = set(written_keys) | set(last.get("keys", []))
+    for spec in specs:
+        stem = spec[0].removesuffix(".json") + "/"
+        for key in svc.store.list_keys(stem):
+            if key not in keep and "/" not in key[len(stem) :]:
+                svc.store.delete(key)
+    svc.state.put("publish", "last", {"digest": digest, "keys": sorted(written_keys), "at": _iso(svc)})
     for record_id, _ in pending:
         svc.state.delete("pending", record_id)
     report.published = True

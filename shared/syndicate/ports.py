@@ -11,6 +11,14 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 
+class PreconditionFailed(Exception):
+    """A conditional write lost a race: the object changed (or appeared) since it was read."""
+
+    def __init__(self, key: str, condition: str) -> None:
+        super().__init__(f"{key}: precondition {condition} failed (another writer got there first)")
+        self.key = key
+
+
 class ObjectStore(Protocol):
     """A bucket: keys are '/'-separated paths such as `feeds/cgsp.json`."""
 
@@ -18,8 +26,24 @@ class ObjectStore(Protocol):
         """The object's bytes, or None when there is no such key."""
         ...
 
-    def put(self, key: str, body: bytes, content_type: str = "application/json") -> None:
-        """Write the object whole (readers never see a partial object)."""
+    def get_with_etag(self, key: str) -> tuple[bytes, str] | None:
+        """The object's bytes and its ETag (the token a conditional put compares), or None."""
+        ...
+
+    def put(
+        self,
+        key: str,
+        body: bytes,
+        content_type: str = "application/json",
+        *,
+        if_match: str | None = None,
+        if_none_match: bool = False,
+    ) -> None:
+        """Write the object whole (readers never see a partial object).
+
+        `if_match`: write only if the object's ETag is still this one; `if_none_match`: only
+        if there is no such object yet. Otherwise PreconditionFailed, and nothing is written.
+        """
         ...
 
     def list_keys(self, prefix: str = "") -> list[str]:

@@ -120,6 +120,34 @@ def test_object_list_keys_by_prefix_sorted(store: ObjectStore) -> None:
     assert all(store.get(k) == k.encode() for k in keys)
 
 
+def test_object_conditional_writes(store: ObjectStore) -> None:
+    from syndicate.ports import PreconditionFailed
+
+    store.put("feed.json", b"v1", if_none_match=True)
+    with pytest.raises(PreconditionFailed):
+        store.put("feed.json", b"other", if_none_match=True)
+    got = store.get_with_etag("feed.json")
+    assert got is not None
+    body, etag = got
+    assert body == b"v1" and etag.strip('"')
+    store.put("feed.json", b"v2", if_match=etag)
+    with pytest.raises(PreconditionFailed):  # the etag read before v2 is stale now
+        store.put("feed.json", b"lost update", if_match=etag)
+    assert store.get("feed.json") == b"v2"
+    with pytest.raises(PreconditionFailed):
+        store.put("missing.json", b"x", if_match=etag)
+    assert store.get("missing.json") is None
+    assert store.get_with_etag("missing.json") is None
+
+
+def test_object_etags_agree_between_backends(store: ObjectStore) -> None:
+    store.put("a.json", b"same bytes")
+    got = store.get_with_etag("a.json")
+    import hashlib
+
+    assert got is not None and got[1].strip('"') == hashlib.md5(b"same bytes").hexdigest()
+
+
 def test_object_delete_removes_and_missing_delete_is_fine(store: ObjectStore) -> None:
     store.put("records/a.json", b"a")
     store.put("records/b.json", b"b")

@@ -99,7 +99,7 @@ def test_sample_site_end_to_end(make_services, demo_registry, site_server):
     dates = [i.get("date_published") or "" for i in items]
     assert dates == sorted(dates, reverse=True), "newest first"
     first_page = json.loads(svc.store.get("feed.json") or b"{}")
-    assert first_page["next_url"] == BASE + "feed/page-2.json"
+    assert first_page["next_url"].startswith(BASE + "feed/p2-")
 
     lse = read_feed(svc, "feeds/lse-blogs.json", BASE)
     cgsp = read_feed(svc, "feeds/cgsp.json", BASE)

@@ -19,7 +19,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from ..ports import ObjectStore, Queue, QueueMessage, StateStore
+from ..ports import ObjectStore, PreconditionFailed, Queue, QueueMessage, StateStore
 from . import StorageError, decode_item, encode_item, validate_item_key, validate_key
 
 __all__ = [
@@ -117,13 +117,45 @@ class S3ObjectStore:
         except BotoCoreError as exc:
             raise _storage_error(f"get {self._where(key)}", exc) from exc
 
-    def put(self, key: str, body: bytes, content_type: str = "application/json") -> None:
-        """PutObject replaces the object whole: S3 never exposes a partially written object."""
+    def get_with_etag(self, key: str) -> tuple[bytes, str] | None:
         validate_key(key)
-        with _errors(f"put {self._where(key)}"):
+        try:
+            response = self.client.get_object(Bucket=self.bucket, Key=self.prefix + key)
+            return response["Body"].read(), str(response["ETag"])
+        except ClientError as exc:
+            if _error_code(exc) in ("NoSuchKey", "404"):
+                return None
+            raise _storage_error(f"get {self._where(key)}", exc) from exc
+        except BotoCoreError as exc:
+            raise _storage_error(f"get {self._where(key)}", exc) from exc
+
+    def put(
+        self,
+        key: str,
+        body: bytes,
+        content_type: str = "application/json",
+        *,
+        if_match: str | None = None,
+        if_none_match: bool = False,
+    ) -> None:
+        """PutObject replaces the object whole: S3 never exposes a partially written object.
+        S3's conditional writes (If-Match / If-None-Match) make the pointer files race-safe."""
+        validate_key(key)
+        extra: dict[str, str] = {}
+        if if_match is not None:
+            extra["IfMatch"] = if_match
+        if if_none_match:
+            extra["IfNoneMatch"] = "*"
+        try:
             self.client.put_object(
-                Bucket=self.bucket, Key=self.prefix + key, Body=bytes(body), ContentType=content_type
+                Bucket=self.bucket, Key=self.prefix + key, Body=bytes(body), ContentType=content_type, **extra
             )
+        except ClientError as exc:
+            if _error_code(exc) in ("PreconditionFailed", "412", "ConditionalRequestConflict", "NoSuchKey"):
+                raise PreconditionFailed(key, "If-Match" if if_match else "If-None-Match") from exc
+            raise _storage_error(f"put {self._where(key)}", exc) from exc
+        except BotoCoreError as exc:
+            raise _storage_error(f"put {self._where(key)}", exc) from exc
 
     def list_keys(self, prefix: str = "") -> list[str]:
         keys: list[str] = []

@@ -1,14 +1,15 @@
 """Records -> paginated JSON Feed 1.1 documents.
 
 Layout in the bucket (all under `public/` in the cloud):
-    feed.json, feed/page-2.json, ...                       every partner, newest first
-    feeds/<partner>.json, feeds/<partner>/page-2.json, ... one partner
+    feed.json -> feed/p2-<hash>.json -> ...                      every partner, newest first
+    feeds/<partner>.json -> feeds/<partner>/p2-<hash>.json -> ... one partner
 Pages link forward with `next_url` as JSON Feed 1.1 specifies; a reader that follows them
 sees every item exactly once.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -22,12 +23,6 @@ def sort_newest_first(items: Iterable[Mapping[str, Any]]) -> list[Mapping[str, A
     listed.sort(key=lambda i: str(i.get("id", "")))
     listed.sort(key=lambda i: str(i.get("date_published") or ""), reverse=True)
     return listed
-
-
-def page_keys(first_key: str, pages: int) -> list[str]:
-    """['feed.json', 'feed/page-2.json', ...] for first_key 'feed.json'."""
-    stem = first_key.removesuffix(".json")
-    return [first_key] + [f"{stem}/page-{n}.json" for n in range(2, pages + 1)]
 
 
 def dumps(document: Mapping[str, Any]) -> bytes:
@@ -44,21 +39,36 @@ def build_feed_pages(
     home_page_url: str | None = None,
     description: str | None = None,
 ) -> dict[str, bytes]:
-    """Every page of one feed, keyed by its object key, as serialized JSON."""
+    """Every page of one feed, keyed by its object key, as serialized JSON; the first page
+    (the pointer, `first_key`) comes last in the mapping.
+
+    Pages after the first are immutable and content-addressed (`feed/p2-<hash>.json`): a
+    page's key is derived from its items and the key of the page after it, so the chain is
+    built from the end. A publish writes them first and the small first page last, so a
+    reader following next_url never meets a page from a different publish.
+    """
     ordered = sort_newest_first(items)
     chunks = [ordered[i : i + page_size] for i in range(0, len(ordered), page_size)] or [[]]
-    keys = page_keys(first_key, len(chunks))
     base = base_url if base_url.endswith("/") else base_url + "/"
+    stem = first_key.removesuffix(".json")
     out: dict[str, bytes] = {}
-    for n, (key, chunk) in enumerate(zip(keys, chunks, strict=True)):
+    next_key: str | None = None
+    for n in range(len(chunks), 0, -1):
+        chunk = chunks[n - 1]
+        if n == 1:
+            key = first_key
+        else:
+            digest = hashlib.sha256(dumps({"items": list(chunk), "next": next_key})).hexdigest()[:16]
+            key = f"{stem}/p{n}-{digest}.json"
         doc: dict[str, Any] = {"version": JSONFEED_VERSION, "title": title}
         if home_page_url:
             doc["home_page_url"] = home_page_url
-        doc["feed_url"] = base + key
+        doc["feed_url"] = base + first_key
         if description:
             doc["description"] = description
-        if n + 1 < len(keys):
-            doc["next_url"] = base + keys[n + 1]
+        if next_key:
+            doc["next_url"] = base + next_key
         doc["items"] = list(chunk)
         out[key] = dumps(doc)
+        next_key = key
     return out
