@@ -1,8 +1,11 @@
 """Page HTML -> Article: trafilatura does the generic work, a partner profile the rest.
 
-One trafilatura pass gives the body tree and the metadata; we derive both the plain text
-(for summaries, fingerprints and previews) and the HTML (for republishing) from that one
-tree, so the two can never disagree about what the article is.
+Two trafilatura passes with the same pruning: the first, with trafilatura's own text
+settings, gives the plain text (summaries, fingerprints, previews) and the metadata; the
+second keeps formatting, links and images and gives the HTML we republish. Text derived
+from the rich tree, even with link targets and images stripped, keeps what trafilatura
+only retains around images (gallery captions, photo credits, "less/more" toggles) and
+scored below plain trafilatura on the extraction benchmark (bench/extraction_bench.py).
 """
 
 from __future__ import annotations
@@ -40,12 +43,21 @@ def _decode(page: bytes | str, url: str) -> str | bytes:
     return page
 
 
-def extract_article(page: bytes | str, url: str, profile: Profile | str | None = None) -> Article:
-    """Extract the article of one page. Raises ExtractError when there is none."""
+def extract_article(
+    page: bytes | str, url: str, profile: Profile | str | None = None, *, with_html: bool = True
+) -> Article:
+    """Extract the article of one page. Raises ExtractError when there is none.
+
+    `with_html=False` skips the second (rich) pass when only the text is wanted.
+    """
     prof = profile if isinstance(profile, Profile) else get_profile(profile)
     content = _decode(page, url)
+    prune = list(prof.prune_xpath) or None
     try:
         doc = trafilatura.bare_extraction(
+            content, url=url, include_comments=False, include_tables=True, with_metadata=True, prune_xpath=prune
+        )
+        rich = None if not with_html else trafilatura.bare_extraction(
             content,
             url=url,
             include_comments=False,
@@ -53,15 +65,15 @@ def extract_article(page: bytes | str, url: str, profile: Profile | str | None =
             include_links=True,
             include_images=True,
             include_tables=True,
-            with_metadata=True,
-            prune_xpath=list(prof.prune_xpath) or None,
+            prune_xpath=prune,
         )
     except (ValueError, TypeError, lxml.etree.LxmlError) as exc:
         raise ExtractError(url, f"cannot parse page: {exc}") from exc
     if doc is None or isinstance(doc, dict) or doc.body is None:
         raise ExtractError(url, "no article text found")
     text = plain_text(doc.body)
-    html_tree = convert_to_html(doc.body)
+    rich_body = rich.body if rich is not None and not isinstance(rich, dict) and rich.body is not None else None
+    html_tree = convert_to_html(rich_body if rich_body is not None else doc.body)
     body = html_tree.find("body")
     children = list(body) if body is not None else []
     facts = read_page_facts(content, url, prof.author_box_xpath)
@@ -102,7 +114,7 @@ def plain_text(body: Any) -> str:
     """The body as plain text: no image placeholders, no markup (the HTML keeps those)."""
     tree = copy.deepcopy(body)
     lxml.etree.strip_tags(tree, "ref", "hi")  # link targets and emphasis are markup, not text
-    for graphic in tree.iter("graphic"):
+    for graphic in list(tree.iter("graphic")):  # a list: removing while iterating skips siblings
         parent = graphic.getparent()
         if parent is not None:
             tail = graphic.tail or ""

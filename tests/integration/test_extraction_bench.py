@@ -1,0 +1,77 @@
+"""The extraction benchmark: our generic path must not score below plain trafilatura.
+
+Runs bench/extraction_bench.py on an evenly spread sample of the shared extraction dev set
+(the full set is the benchmark's job; the sample keeps the suite quick) and holds our
+generic path to plain trafilatura's F1 with the benchmark's own scorer.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLE_PAGES = 15
+TOLERANCE = 0.005
+
+
+def _load_bench() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("extraction_bench", ROOT / "bench" / "extraction_bench.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up by name
+    spec.loader.exec_module(module)
+    return module
+
+
+bench = _load_bench()
+
+
+@pytest.fixture(scope="module")
+def sample_result():
+    try:
+        bench.check_inputs(bench.DEFAULT_DATA, bench.DEFAULT_SCORER)
+    except bench.BenchDataMissing as exc:
+        pytest.fail(f"the extraction benchmark needs the shared data set: {exc}")
+    return bench.run_bench(limit=SAMPLE_PAGES)
+
+
+def test_generic_path_scores_at_least_plain_trafilatura(sample_result):
+    r = sample_result
+    ours, plain = r.ours.f1, r.plain.f1
+    assert r.n_pages == SAMPLE_PAGES
+    assert plain > 0.8 and ours > 0.8, bench.report(r)
+    assert ours >= plain - TOLERANCE, (
+        "our generic path scores below plain trafilatura on the extraction dev set:\n" + bench.report(r)
+    )
+
+
+def test_both_extractors_ran_on_every_page(sample_result):
+    r = sample_result
+    assert r.plain.empty == 0, bench.report(r)
+    assert r.ours.empty == 0 and not r.ours_errors, bench.report(r)
+    assert r.plain.seconds > 0 and r.ours.seconds > 0
+    assert r.time_ratio > 0
+
+
+def test_missing_data_set_is_an_error_naming_where_it_belongs(tmp_path):
+    missing = tmp_path / "extraction-dev"
+    with pytest.raises(bench.BenchDataMissing) as info:
+        bench.run_bench(missing, limit=3)
+    assert str(missing) in str(info.value)
+    assert "shared/data/extraction-dev" in str(info.value)
+    assert bench.main(["--data", str(missing)]) == 2
+
+
+def test_sample_is_spread_over_the_whole_set_and_stable():
+    truth = {f"{i:03d}": {"articleBody": "", "url": ""} for i in range(91)}
+    picked = bench.select_pages(truth, 15)
+    assert len(picked) == len(set(picked)) == 15
+    assert picked == bench.select_pages(truth, 15)
+    assert picked[0] == "000" and picked[-1] >= "084"
+    assert bench.select_pages(truth, None) == sorted(truth)
+    assert bench.select_pages(truth, 500) == sorted(truth)
