@@ -1,4 +1,4 @@
-"""`syndicate run | extract | invoke | demo | status | schema`: the pipeline from a terminal.
+"""`syndicate run | status | extract | invoke | backfill | redrive | demo | schema`: the pipeline from a terminal.
 
 The CLI is another thin edge, like the Lambda handlers: it parses arguments, builds the
 Services bundle with `syndicate.runtime` and calls `syndicate.pipeline`.
@@ -45,6 +45,7 @@ def _services(args: argparse.Namespace, registry: Registry) -> Services:
             bucket=args.bucket,
             table=args.table,
             queue_url=args.queue_url,
+            dead_letter_queue_url=args.dlq_url,
             endpoint_url=args.endpoint_url,
             allow_loopback=args.allow_loopback,
             base_url=args.base_url,
@@ -204,6 +205,30 @@ def cmd_status(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_backfill(args: argparse.Namespace) -> int:
+    registry = load_registry(args.config)
+    svc = _services(args, registry)
+    try:
+        poll = pipeline.backfill(svc, args.partner, args.pages)
+        ingested, failures = pipeline.drain_queue(svc) if not args.aws else ([], [])
+        publish = pipeline.publish_pending(svc)
+    finally:
+        svc.http.close()
+    report = pipeline.RunReport(poll=poll, ingested=ingested, publish=publish, failures=poll.failures + failures)
+    print_report(report)
+    return EXIT_OK if report.ok else EXIT_FAILURES
+
+
+def cmd_redrive(args: argparse.Namespace) -> int:
+    svc = _services(args, load_registry(args.config))
+    for message_id, item in svc.state.query("dead"):
+        print(f"redriving {message_id}: it failed with: {item.get('reason')}")
+    moved = pipeline.redrive(svc)
+    svc.http.close()
+    print(f"{moved} message(s) put back on the queue")
+    return EXIT_OK
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from .demo.server import SiteServer, render_registry, site_root
 
@@ -243,6 +268,7 @@ def _add_backend(p: argparse.ArgumentParser) -> None:
     p.add_argument("--bucket", default=os.environ.get("BUCKET_NAME"))
     p.add_argument("--table", default=os.environ.get("TABLE_NAME"))
     p.add_argument("--queue-url", default=os.environ.get("ARTICLE_QUEUE_URL"))
+    p.add_argument("--dlq-url", default=os.environ.get("ARTICLE_DLQ_URL"), help="the ArticleQueue's dead-letter queue")
     p.add_argument("--create", action="store_true", help="with --aws: create bucket, table and queue if missing")
 
 
@@ -255,6 +281,16 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the run report as JSON")
     p.add_argument("--force", action="store_true", help="poll feeds even while they are backing off")
     p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("backfill", help="walk a partner's older feed pages (?paged=N) and ingest what is new")
+    p.add_argument("partner", help="partner id from the registry")
+    p.add_argument("--pages", type=int, default=5, help="walk ?paged=2..N (default 5)")
+    _add_backend(p)
+    p.set_defaults(func=cmd_backfill)
+
+    p = sub.add_parser("redrive", help="put dead-lettered ingest messages back on the queue after a fix")
+    _add_backend(p)
+    p.set_defaults(func=cmd_redrive)
 
     p = sub.add_parser("extract", help="preview extraction of pages or URLs as JSON Lines")
     p.add_argument("inputs", nargs="+", metavar="PATH_OR_URL")

@@ -193,6 +193,27 @@ def _poll_feed(
             ),
         )
         return
+    _enqueue_new(svc, partner, feed_url, entries, hosts, report)
+    svc.state.put(
+        "feed",
+        feed_url,
+        schedule.after_success(
+            health,
+            now,
+            feed.poll_minutes,
+            etag=result.etag,
+            last_modified=result.last_modified,
+            last_status=result.status,
+            items_seen=len(entries),
+            body_sha256=digest,
+        ),
+    )
+
+
+def _enqueue_new(
+    svc: Services, partner: Partner, feed_url: str, entries: list[FeedEntry], hosts: set[str], report: PollReport
+) -> None:
+    """Queue the entries that are new or changed since we last saw them (by canonical URL)."""
     report.entries_seen += len(entries)
     fresh: list[tuple[str, str, ArticleMessage]] = []
     for entry in entries:
@@ -210,20 +231,57 @@ def _poll_feed(
         for canonical, digest_entry, _ in fresh:
             svc.state.put("entry", canonical, {"entry_hash": digest_entry, "partner": partner.id, "seen_at": _iso(svc)})
         report.enqueued += len(fresh)
-    svc.state.put(
-        "feed",
-        feed_url,
-        schedule.after_success(
-            health,
-            now,
-            feed.poll_minutes,
-            etag=result.etag,
-            last_modified=result.last_modified,
-            last_status=result.status,
-            items_seen=len(entries),
-            body_sha256=digest,
-        ),
-    )
+
+
+def backfill(svc: Services, partner_id: str, pages: int) -> PollReport:
+    """Walk a partner's WordPress feed pages `?paged=2..pages` and queue what is new.
+
+    Feeds carry only the latest items; older ones are reachable page by page. A 404 is the
+    end of the archive, not a failure. Feed health (ETag, schedule) is left alone.
+    """
+    report = PollReport()
+    partner = svc.registry.partner(partner_id)
+    hosts = https_hosts(svc)
+    for feed in partner.feeds:
+        for page in range(2, pages + 1):
+            joiner = "&" if "?" in feed.url else "?"
+            url = f"{feed.url}{joiner}paged={page}"
+            try:
+                result = svc.http.get(url, accept=FEED_ACCEPT)
+                report.feeds_polled += 1
+                entries = parse_feed(result.body, url)
+            except FetchError as exc:
+                if getattr(exc, "status", None) == 404:
+                    break
+                report.failures.append(Failure("backfill", partner.id, url, exc.reason))
+                break
+            except FeedError as exc:
+                report.failures.append(Failure("backfill", partner.id, url, exc.reason))
+                break
+            if not entries:
+                break
+            _enqueue_new(svc, partner, feed.url, entries, hosts, report)
+    return report
+
+
+def redrive(svc: Services) -> int:
+    """Put dead-lettered ingest messages back on the queue (after a fix); returns how many.
+
+    Locally the dead letters are items of the `dead` partition (with the reason each
+    failed); in the cloud they are messages of the ArticleQueue's DLQ.
+    """
+    moved = 0
+    if svc.dead_letter_queue is not None:
+        while batch := svc.dead_letter_queue.receive(10):
+            svc.queue.send([m.body for m in batch])
+            for m in batch:
+                svc.dead_letter_queue.delete(m.receipt)
+            moved += len(batch)
+    for message_id, item in svc.state.query("dead"):
+        svc.queue.send([item["body"]])
+        svc.state.delete("dead", message_id)
+        moved += 1
+    return moved
 
 
 def poll_once(svc: Services, *, respect_schedule: bool = False, force: bool = False) -> PollReport:
@@ -421,7 +479,10 @@ def drain_queue(svc: Services) -> tuple[list[IngestResult], list[Failure]]:
             except IngestError as exc:
                 failures.append(Failure("ingest", exc.partner, exc.url, exc.reason))
                 if msg.receive_count >= MAX_RECEIVES:
-                    svc.state.put("dead", msg.message_id, {"body": msg.body, "reason": exc.reason})
+                    log.error("message %s dead-lettered after %d receives: %s", msg.message_id, msg.receive_count, exc)
+                    svc.state.put(
+                        "dead", msg.message_id, {"body": msg.body, "reason": str(exc), "receives": msg.receive_count}
+                    )
                     svc.queue.delete(msg.receipt)
                 continue
             svc.queue.delete(msg.receipt)

@@ -70,6 +70,7 @@ def build_aws(
     table: str,
     queue_url: str,
     publish_queue_url: str | None = None,
+    dead_letter_queue_url: str | None = None,
     endpoint_url: str | None = None,
     allow_loopback: bool = False,
     base_url: str | None = None,
@@ -87,6 +88,7 @@ def build_aws(
         idempotency=aws.idempotency_layer(table, client=dynamodb),
         queue=aws.SqsQueue(queue_url, client=sqs),
         publish_queue=aws.SqsQueue(publish_queue_url, client=sqs) if publish_queue_url else None,
+        dead_letter_queue=aws.SqsQueue(dead_letter_queue_url, client=sqs) if dead_letter_queue_url else None,
         http=http_client(allow_loopback),
         settings=_settings(registry, base_url),
     )
@@ -131,6 +133,7 @@ def services_from_env(environ: Mapping[str, str] = os.environ) -> Services:
         table=_need(environ, "TABLE_NAME"),
         queue_url=_need(environ, "ARTICLE_QUEUE_URL"),
         publish_queue_url=environ.get("PUBLISH_QUEUE_URL") or None,
+        dead_letter_queue_url=environ.get("ARTICLE_DLQ_URL") or None,
         endpoint_url=endpoint,
         allow_loopback=allow_loopback,
         base_url=base_url,

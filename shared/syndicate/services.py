@@ -44,6 +44,7 @@ class Services:
     http: HttpClient
     settings: Settings = field(default_factory=Settings)
     publish_queue: Queue | None = None
+    dead_letter_queue: Queue | None = None
     backoff: BackoffPolicy = field(default_factory=BackoffPolicy)
     #: powertools Idempotency persistence for ingest (DynamoDB in the cloud, the state table locally)
     idempotency: BasePersistenceLayer | None = None
