@@ -1,5 +1,44 @@
-"""Safe HTTP for feeds and pages: address guard, caps, timeouts, conditional GET."""
+"""Safe, polite HTTP for feeds and pages: address guard, caps, timeouts, conditional GET,
+per-host limits, Retry-After, robots.txt. See client.py for the overview."""
 
-from .client import AddressPolicy, FetchError, FetchResult, HttpClient
+from .client import DEFAULT_USER_AGENT, HttpClient
+from .content import FEED_ACCEPT, PAGE_ACCEPT, check_feed, check_page, is_feed, is_html
+from .errors import (
+    Blocked,
+    FetchError,
+    RateLimited,
+    Refused,
+    RobotsDisallowed,
+    TimedOut,
+    TooLarge,
+    UnexpectedContent,
+    parse_retry_after,
+)
+from .guard import AddressPolicy, system_resolver
+from .politeness import HostLimiter, build_user_agent
+from .result import FetchResult
 
-__all__ = ["AddressPolicy", "FetchError", "FetchResult", "HttpClient"]
+__all__ = [
+    "DEFAULT_USER_AGENT",
+    "FEED_ACCEPT",
+    "PAGE_ACCEPT",
+    "AddressPolicy",
+    "Blocked",
+    "FetchError",
+    "FetchResult",
+    "HostLimiter",
+    "HttpClient",
+    "RateLimited",
+    "Refused",
+    "RobotsDisallowed",
+    "TimedOut",
+    "TooLarge",
+    "UnexpectedContent",
+    "build_user_agent",
+    "check_feed",
+    "check_page",
+    "is_feed",
+    "is_html",
+    "parse_retry_after",
+    "system_resolver",
+]

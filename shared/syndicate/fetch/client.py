@@ -1,144 +1,204 @@
 """One HTTP client for feeds and pages, safe to point at URLs other people control.
 
 Why not plain `httpx.get`: the URLs come from partner feeds, so a feed could send us to
-`http://169.254.169.254/` (the Lambda's credentials) or to an endless body. Every request,
-and every redirect hop, is checked against an address guard before connecting; bodies are
-capped while streaming (after decompression); a total deadline bounds slow drips.
+`http://169.254.169.254/` (the Lambda's credentials), to an endless body or to a gzip bomb,
+and partners deserve a polite bot. So:
+
+- every TCP connection, on every redirect hop, goes through the address guard
+  (`guard.GuardedBackend`): one DNS resolution, every address checked, the socket opened to
+  the checked IP while Host and TLS SNI keep the hostname;
+- only http and https, at most `max_redirects` hops;
+- a connect timeout, and a total deadline that every read honours (a slow drip ends);
+- the body is capped while streaming, both as received and after decompression
+  (`body.read_capped`);
+- per-host concurrency and spacing, Retry-After windows (`politeness.HostLimiter`), and a
+  User-Agent that names us and a contact URL;
+- robots.txt consulted for article pages (`get_page`);
+- failures are `FetchError` subclasses that say what the caller should do (errors.py).
 """
 
 from __future__ import annotations
 
-import ipaddress
-import socket
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from urllib.parse import urljoin, urlsplit
 
 import httpx
 
-DEFAULT_USER_AGENT = "syndicate/0.1 (content syndication bot)"
-REDIRECT_CODES = {301, 302, 303, 307, 308}
+from .body import BodyCorrupt, BodyTooLarge, UnsupportedEncoding, read_capped
+from .errors import (
+    Blocked,
+    FetchError,
+    RateLimited,
+    Refused,
+    TimedOut,
+    TooLarge,
+    UnexpectedContent,
+    parse_retry_after,
+)
+from .guard import (
+    AddressPolicy,
+    AddressRefused,
+    ConnectHook,
+    GuardedBackend,
+    Resolver,
+    deadline_scope,
+    system_resolver,
+)
+from .politeness import PRODUCT, HostCoolingDown, HostLimiter, build_user_agent
+from .result import FetchResult
+from .robots import ROBOTS_MAX_BYTES, RobotsCache
 
-Resolver = Callable[[str, int], list[str]]
+__all__ = [
+    "DEFAULT_USER_AGENT",
+    "AddressPolicy",
+    "FetchError",
+    "FetchResult",
+    "HttpClient",
+    "system_resolver",
+]
 
-
-class FetchError(Exception):
-    """A fetch that failed; `str()` names the URL and the reason."""
-
-    def __init__(self, url: str, reason: str, status: int | None = None) -> None:
-        super().__init__(f"{url}: {reason}")
-        self.url = url
-        self.reason = reason
-        self.status = status
-
-
-@dataclass
-class FetchResult:
-    url: str
-    status: int
-    headers: dict[str, str] = field(default_factory=dict)
-    body: bytes = b""
-
-    @property
-    def etag(self) -> str | None:
-        return self.headers.get("etag")
-
-    @property
-    def last_modified(self) -> str | None:
-        return self.headers.get("last-modified")
-
-    @property
-    def content_type(self) -> str:
-        return self.headers.get("content-type", "").split(";")[0].strip().lower()
-
-    @property
-    def not_modified(self) -> bool:
-        return self.status == 304
-
-
-def system_resolver(host: str, port: int) -> list[str]:
-    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    return sorted({str(info[4][0]) for info in infos})
+DEFAULT_USER_AGENT = build_user_agent(None)
+REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
+BLOCKED_CODES = frozenset({401, 403, 451})
+RATE_LIMIT_CODES = frozenset({429, 503})
 
 
-@dataclass
-class AddressPolicy:
-    """Which destination addresses we may connect to. Only public ones, by default."""
+class _GuardedTransport(httpx.HTTPTransport):
+    """httpx's own transport (pooling, HTTP/1.1, exception mapping) over the guarded backend.
 
-    allow_loopback: bool = False
-    allow_private: bool = False
+    httpx does not take a network backend as an argument, so the httpcore pool it builds is
+    replaced by an identical one that connects through `GuardedBackend`.
+    """
 
-    def refusal(self, address: str) -> str | None:
-        """Why `address` is refused, or None when it is allowed."""
-        ip = ipaddress.ip_address(address.split("%")[0])
-        if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
-            ip = ip.ipv4_mapped
-        if ip.is_loopback:
-            return None if self.allow_loopback else "loopback address"
-        if ip.is_link_local:
-            return "link-local address (cloud metadata lives there)"
-        if ip.is_multicast:
-            return "multicast address"
-        if ip.is_unspecified or ip.is_reserved:
-            return "reserved address"
-        if ip.is_private or not ip.is_global:
-            return None if self.allow_private else "private address"
-        return None
+    def __init__(self, backend: GuardedBackend, *, max_connections: int = 20) -> None:
+        import httpcore
+
+        super().__init__(trust_env=False)
+        if not hasattr(self, "_pool"):  # pragma: no cover - fails loudly if httpx changes
+            raise RuntimeError("httpx.HTTPTransport has no _pool: the address guard cannot be installed")
+        self._pool.close()
+        self._pool = httpcore.ConnectionPool(
+            ssl_context=httpx.create_ssl_context(trust_env=False),
+            max_connections=max_connections,
+            max_keepalive_connections=max_connections // 2,
+            keepalive_expiry=5.0,
+            network_backend=backend,
+        )
 
 
 class HttpClient:
-    """GET with conditional headers, redirects checked hop by hop, and hard caps."""
+    """GET with conditional headers, redirects checked hop by hop, hard caps and good manners.
+
+    Thread-safe: one instance serves every feed and page of a run, which is what makes the
+    per-host limits shared between them.
+    """
 
     def __init__(
         self,
         *,
-        user_agent: str = DEFAULT_USER_AGENT,
+        user_agent: str | None = None,
+        contact_url: str | None = None,
         policy: AddressPolicy | None = None,
         resolver: Resolver = system_resolver,
         connect_timeout: float = 10.0,
         total_timeout: float = 30.0,
         max_bytes: int = 10 * 1024 * 1024,
+        max_raw_bytes: int | None = None,
         max_redirects: int = 5,
+        limiter: HostLimiter | None = None,
+        per_host_concurrency: int = 2,
+        per_host_delay: float = 1.0,
+        robots: bool = True,
+        robots_ttl: float = 3600.0,
+        robots_error_ttl: float = 300.0,
+        on_connect: ConnectHook | None = None,
+        now: Callable[[], datetime] | None = None,
     ) -> None:
+        """`user_agent` wins over `contact_url`; without either the agent names no contact.
+
+        `limiter` may be shared between clients (or injected with a fake clock in tests);
+        otherwise one is built from `per_host_concurrency` and `per_host_delay`.
+        `on_connect(ip, port)` is called just before each TCP connect to a checked address.
+        `now` is the wall clock used to read Retry-After dates.
+        """
         self.policy = policy or AddressPolicy()
         self.resolver = resolver
+        self.user_agent = user_agent or build_user_agent(contact_url)
+        self.connect_timeout = connect_timeout
         self.total_timeout = total_timeout
         self.max_bytes = max_bytes
+        self.max_raw_bytes = max_raw_bytes
         self.max_redirects = max_redirects
+        self.limiter = limiter or HostLimiter(per_host_concurrency, per_host_delay)
+        self.now = now or (lambda: datetime.now(UTC))
+        self.backend = GuardedBackend(self.policy, resolver, on_connect=on_connect)
         self._client = httpx.Client(
+            transport=_GuardedTransport(self.backend),
             follow_redirects=False,
             timeout=httpx.Timeout(total_timeout, connect=connect_timeout),
-            headers={"User-Agent": user_agent, "Accept-Encoding": "gzip, deflate"},
+            headers={"User-Agent": self.user_agent, "Accept-Encoding": "gzip, deflate"},
             trust_env=False,
+        )
+        self.robots: RobotsCache | None = (
+            RobotsCache(
+                self._get_robots_txt,
+                robots_agent(self.user_agent),
+                ttl=robots_ttl,
+                error_ttl=robots_error_ttl,
+                on_crawl_delay=self.limiter.set_crawl_delay,
+            )
+            if robots
+            else None
         )
 
     def close(self) -> None:
         self._client.close()
 
+    def __enter__(self) -> HttpClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # -- checks ---------------------------------------------------------------------------
+
     def check_url(self, url: str) -> None:
-        """Refuse non-http(s) URLs and hosts that resolve to a refused address."""
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https"):
-            raise FetchError(url, f"scheme {parts.scheme or 'none'!r} not allowed (only http and https)")
-        host = parts.hostname
-        if not host:
-            raise FetchError(url, "no host in URL")
+        """Refuse non-http(s) URLs and hosts that resolve to a refused address (a pre-flight:
+        `get` does the same check again, at connect time, against the address it connects to)."""
+        host, port = _target(url)
         try:
-            port = parts.port or (443 if parts.scheme == "https" else 80)
-        except ValueError as exc:
-            raise FetchError(url, f"bad port: {exc}") from exc
-        try:
-            addresses = self.resolver(host, port)
-        except (OSError, UnicodeError) as exc:
+            self.backend.checked_addresses(host, port, self.connect_timeout)
+        except AddressRefused as exc:
+            raise Refused(url, exc.reason) from exc
+        except Exception as exc:  # e.g. the resolver timing out
             raise FetchError(url, f"cannot resolve host {host!r}: {exc}") from exc
-        if not addresses:
-            raise FetchError(url, f"host {host!r} has no address")
-        for address in addresses:
-            reason = self.policy.refusal(address)
-            if reason:
-                hint = " (use --allow-loopback for a local test server)" if "loopback" in reason else ""
-                raise FetchError(url, f"refused: {host} resolves to {address}, a {reason}{hint}")
+
+    def robots_allowed(self, url: str) -> bool:
+        """True when robots.txt lets us fetch `url` (always True with robots checks off)."""
+        return True if self.robots is None else self.robots.allowed(url)
+
+    # -- fetching -------------------------------------------------------------------------
+
+    def get_feed(self, url: str, *, etag: str | None = None, last_modified: str | None = None) -> FetchResult:
+        """A feed, conditionally; UnexpectedContent when the body is clearly not a feed."""
+        from .content import FEED_ACCEPT, check_feed
+
+        return check_feed(self.get(url, etag=etag, last_modified=last_modified, accept=FEED_ACCEPT))
+
+    def get_page(self, url: str, *, max_bytes: int | None = None) -> FetchResult:
+        """An article page: robots.txt first (RobotsDisallowed), then the page, which must be HTML."""
+        from .content import PAGE_ACCEPT, check_page
+
+        host, _port = _target(url)
+        try:  # say so, rather than "robots.txt unreachable" from a robots fetch refused below
+            self.limiter.check_cooling(host)
+        except HostCoolingDown as exc:
+            raise _cooling_error(url, exc) from exc
+        if self.robots is not None:
+            self.robots.check(url)
+        return check_page(self.get(url, accept=PAGE_ACCEPT, max_bytes=max_bytes))
 
     def get(
         self,
@@ -149,53 +209,129 @@ class HttpClient:
         accept: str = "*/*",
         max_bytes: int | None = None,
     ) -> FetchResult:
-        """Fetch `url`; a 304 comes back as a result, any other non-2xx as FetchError."""
+        """Fetch `url`; a 304 comes back as a result, any other non-2xx as a FetchError subclass."""
         limit = max_bytes or self.max_bytes
-        deadline = time.monotonic() + self.total_timeout
+        raw_limit = self.max_raw_bytes or limit
         headers = {"Accept": accept}
         if etag:
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
+        budget = self.total_timeout  # network time left; waiting for a host slot is not counted
+        redirects: list[tuple[int, str]] = []
         current = url
         for _hop in range(self.max_redirects + 1):
-            self.check_url(current)
+            host, _port = _target(current)
             try:
-                with self._client.stream("GET", current, headers=headers) as response:
-                    if response.status_code in REDIRECT_CODES:
-                        location = response.headers.get("location")
-                        if not location:
-                            raise FetchError(current, f"HTTP {response.status_code} redirect without Location")
-                        current = urljoin(current, location)
-                        continue
-                    result = FetchResult(
-                        url=current,
-                        status=response.status_code,
-                        headers={k.lower(): v for k, v in response.headers.items()},
-                    )
-                    if response.status_code == 304:
-                        return result
-                    if response.status_code >= 400 or response.status_code < 200:
-                        raise FetchError(current, f"HTTP {response.status_code}", status=response.status_code)
-                    result.body = self._read_capped(response, current, limit, deadline)
-                    return result
-            except httpx.TimeoutException as exc:
-                raise FetchError(current, f"timed out ({type(exc).__name__})") from exc
-            except httpx.HTTPError as exc:
-                raise FetchError(current, f"{type(exc).__name__}: {exc}") from exc
-        raise FetchError(url, f"more than {self.max_redirects} redirects")
+                self.limiter.acquire(host)
+            except HostCoolingDown as exc:
+                raise _cooling_error(current, exc) from exc
+            try:
+                deadline = time.monotonic() + budget
+                with deadline_scope(deadline):
+                    outcome = self._exchange(current, host, headers, limit, raw_limit, deadline)
+                budget = deadline - time.monotonic()
+            finally:
+                self.limiter.release(host)
+            if isinstance(outcome, FetchResult):
+                outcome.redirects = redirects
+                return outcome
+            status, location = outcome
+            redirects.append((status, location))
+            current = location
+        raise FetchError(url, f"more than {self.max_redirects} redirects", redirects[-1][0] if redirects else None)
 
-    def _read_capped(self, response: httpx.Response, url: str, limit: int, deadline: float) -> bytes:
-        declared = response.headers.get("content-length")
-        if declared and declared.isdigit() and int(declared) > limit:
-            raise FetchError(url, f"body of {declared} bytes is over the {limit}-byte cap")
-        chunks: list[bytes] = []
-        size = 0
-        for chunk in response.iter_bytes():
-            size += len(chunk)
-            if size > limit:
-                raise FetchError(url, f"body over the {limit}-byte cap (after decompression)")
-            if time.monotonic() > deadline:
-                raise FetchError(url, f"timed out: body not complete within {self.total_timeout:g} s")
-            chunks.append(chunk)
-        return b"".join(chunks)
+    def _exchange(
+        self, url: str, host: str, headers: dict[str, str], limit: int, raw_limit: int, deadline: float
+    ) -> FetchResult | tuple[int, str]:
+        """One request: a result, or (status, absolute Location) for a redirect to follow."""
+        try:
+            with self._client.stream("GET", url, headers=headers) as response:
+                status = response.status_code
+                lowered = {k.lower(): v for k, v in response.headers.items()}
+                if status in REDIRECT_CODES:
+                    location = lowered.get("location", "").strip()
+                    if not location:
+                        raise FetchError(url, f"HTTP {status} redirect without Location", status)
+                    target = urljoin(url, location)
+                    _target(target)  # scheme and host of the next hop checked before following
+                    return status, target
+                result = FetchResult(url=url, status=status, headers=lowered)
+                if status == 304:
+                    return result
+                if status in BLOCKED_CODES:
+                    raise Blocked(url, f"HTTP {status}", status)
+                if status in RATE_LIMIT_CODES:
+                    retry_after = parse_retry_after(lowered.get("retry-after"), self.now())
+                    if retry_after:
+                        self.limiter.cool_down(host, retry_after, status)
+                    raise RateLimited(url, f"HTTP {status}", status, retry_after)
+                if not 200 <= status < 300:
+                    raise FetchError(url, f"HTTP {status}", status)
+                declared = lowered.get("content-length", "")
+                if declared.isdigit() and int(declared) > raw_limit:
+                    raise TooLarge(url, f"declared body of {declared} bytes is over the {raw_limit}-byte cap", status)
+                try:
+                    result.body = read_capped(
+                        _until(response.iter_raw(), deadline),
+                        lowered.get("content-encoding"),
+                        limit=limit,
+                        raw_limit=raw_limit,
+                    )
+                except BodyTooLarge as exc:
+                    raise TooLarge(url, f"{exc}; stopped reading", status) from exc
+                except BodyCorrupt as exc:
+                    raise UnexpectedContent(url, str(exc), status) from exc
+                except UnsupportedEncoding as exc:
+                    raise UnexpectedContent(url, str(exc), status) from exc
+                return result
+        except AddressRefused as exc:
+            raise Refused(url, exc.reason) from exc
+        except httpx.TimeoutException as exc:
+            if time.monotonic() >= deadline - 0.001:
+                raise TimedOut(url, f"no complete response within the {self.total_timeout:g} s deadline") from exc
+            phase = "connect" if isinstance(exc, httpx.ConnectTimeout) else "read"
+            limit_s = self.connect_timeout if phase == "connect" else self.total_timeout
+            raise TimedOut(url, f"{phase} timed out after {limit_s:g} s") from exc
+        except httpx.RemoteProtocolError as exc:
+            raise FetchError(url, f"broken response: {exc}") from exc
+        except httpx.HTTPError as exc:
+            raise FetchError(url, f"{type(exc).__name__}: {exc}") from exc
+
+    def _get_robots_txt(self, url: str) -> FetchResult:
+        return self.get(url, accept="text/plain, */*;q=0.5", max_bytes=ROBOTS_MAX_BYTES)
+
+
+def _cooling_error(url: str, exc: HostCoolingDown) -> RateLimited:
+    reason = f"{exc.host} asked us to wait (Retry-After); {exc.remaining:.0f} s left, nothing sent"
+    return RateLimited(url, reason, exc.status, exc.remaining)
+
+
+def robots_agent(user_agent: str) -> str:
+    """The product token robots.txt groups are matched against: `syndicate` in `syndicate/0.1 (...)`."""
+    token = user_agent.split("/", 1)[0].split(" ", 1)[0].strip()
+    return token or PRODUCT
+
+
+def _until(chunks: Iterator[bytes], deadline: float) -> Iterator[bytes]:
+    """`chunks`, cut off at `deadline`: a second line of defence behind the per-read limits."""
+    for chunk in chunks:
+        if time.monotonic() > deadline:
+            raise httpx.ReadTimeout("total deadline passed while reading the body")
+        yield chunk
+
+
+def _target(url: str) -> tuple[str, int]:
+    """(host, port) of an http(s) URL; Refused for any other scheme or a URL without a host."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        raise Refused(url, f"bad URL: {exc}") from exc
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https"):
+        raise Refused(url, f"scheme {scheme or 'none'!r} not allowed (only http and https)")
+    host = parts.hostname
+    if not host:
+        raise Refused(url, "no host in URL")
+    return host, port or (443 if scheme == "https" else 80)

@@ -1,0 +1,45 @@
+"""What a successful fetch returns (a 304 counts as success: the caller's copy is current)."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+__all__ = ["FetchResult"]
+
+
+@dataclass
+class FetchResult:
+    """The final response after redirects: `url` is where the body came from.
+
+    `headers` have lowercase names. `redirects` lists each hop as (status, location), so a
+    poller can notice a permanent move (301/308) of a feed.
+    """
+
+    url: str
+    status: int
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes = b""
+    redirects: list[tuple[int, str]] = field(default_factory=list)
+
+    @property
+    def etag(self) -> str | None:
+        return self.headers.get("etag")
+
+    @property
+    def last_modified(self) -> str | None:
+        return self.headers.get("last-modified")
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("content-type", "").split(";")[0].strip().lower()
+
+    @property
+    def not_modified(self) -> bool:
+        return self.status == 304
+
+    @property
+    def sha256(self) -> str:
+        """Digest of the (decoded) body: an unchanged body from a server ignoring ETags
+        can be recognised without parsing it."""
+        return hashlib.sha256(self.body).hexdigest()
