@@ -18,6 +18,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from .adapters import StorageError
 from .attribution.record import build_record
 from .dedup.urls import canonicalize_url
 from .extract import ExtractError, extract_article
@@ -33,9 +34,6 @@ from .services import Services
 
 log = logging.getLogger("syndicate.pipeline")
 
-HTML_TYPES = {"text/html", "application/xhtml+xml", ""}
-FEED_ACCEPT = "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.1"
-PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.1"
 MAX_RECEIVES = 5
 
 
@@ -148,15 +146,13 @@ def _poll_feed(
 ) -> None:
     feed_url = feed.url
     now = svc.now()
-    health = {**(svc.state.get("feed", feed_url) or {}), "partner": partner.id}
+    health = {**(_read_quietly(svc, "feed", feed_url) or {}), "partner": partner.id}
     wait = schedule.due(health, now, respect_schedule=respect_schedule, force=force)
     if wait:
         report.skipped.append(Skipped(partner.id, feed_url, wait))
         return
     try:
-        result = svc.http.get(
-            feed_url, etag=health.get("etag"), last_modified=health.get("last_modified"), accept=FEED_ACCEPT
-        )
+        result = svc.http.get_feed(feed_url, etag=health.get("etag"), last_modified=health.get("last_modified"))
         report.feeds_polled += 1
         digest = None if result.not_modified else hashlib.sha256(result.body).hexdigest()
         if result.not_modified or digest == health.get("body_sha256"):
@@ -177,7 +173,7 @@ def _poll_feed(
         entries = parse_feed(result.body, feed_url)
     except (FetchError, FeedError) as exc:
         status = getattr(exc, "status", None)
-        blocked = status == 403 or getattr(exc, "kind", "") == "blocked"
+        blocked = getattr(exc, "kind", "") == "blocked" or status == 403
         report.failures.append(Failure("poll", partner.id, feed_url, exc.reason))
         svc.state.put(
             "feed",
@@ -210,6 +206,15 @@ def _poll_feed(
     )
 
 
+def _read_quietly(svc: Services, pk: str, sk: str) -> dict[str, Any] | None:
+    """A state read whose failure only costs politeness or a duplicate, never correctness."""
+    try:
+        return svc.state.get(pk, sk)
+    except StorageError as exc:
+        log.warning("state read %s/%s failed, carrying on without it: %s", pk, sk, exc)
+        return None
+
+
 def _enqueue_new(
     svc: Services, partner: Partner, feed_url: str, entries: list[FeedEntry], hosts: set[str], report: PollReport
 ) -> None:
@@ -219,7 +224,7 @@ def _enqueue_new(
     for entry in entries:
         canonical = canonicalize_url(entry.url, hosts)
         digest_entry = entry_hash(entry)
-        seen = svc.state.get("entry", canonical)
+        seen = _read_quietly(svc, "entry", canonical)  # unknown counts as new: a duplicate is harmless
         if seen and seen.get("entry_hash") == digest_entry:
             continue
         message = ArticleMessage(
@@ -228,9 +233,14 @@ def _enqueue_new(
         fresh.append((canonical, digest_entry, message))
     if fresh:
         svc.queue.send([m.model_dump_json() for _, _, m in fresh])
-        for canonical, digest_entry, _ in fresh:
-            svc.state.put("entry", canonical, {"entry_hash": digest_entry, "partner": partner.id, "seen_at": _iso(svc)})
         report.enqueued += len(fresh)
+        for canonical, digest_entry, _ in fresh:
+            try:
+                svc.state.put(
+                    "entry", canonical, {"entry_hash": digest_entry, "partner": partner.id, "seen_at": _iso(svc)}
+                )
+            except StorageError as exc:  # the entry is queued; the next poll may queue it again, harmlessly
+                log.warning("could not mark %s as seen: %s", canonical, exc)
 
 
 def backfill(svc: Services, partner_id: str, pages: int) -> PollReport:
@@ -247,7 +257,7 @@ def backfill(svc: Services, partner_id: str, pages: int) -> PollReport:
             joiner = "&" if "?" in feed.url else "?"
             url = f"{feed.url}{joiner}paged={page}"
             try:
-                result = svc.http.get(url, accept=FEED_ACCEPT)
+                result = svc.http.get_feed(url)
                 report.feeds_polled += 1
                 entries = parse_feed(result.body, url)
             except FetchError as exc:
@@ -295,7 +305,10 @@ def poll_once(svc: Services, *, respect_schedule: bool = False, force: bool = Fa
     hosts = https_hosts(svc)
     for partner in svc.registry.partners:
         for feed in partner.feeds:
-            _poll_feed(svc, partner, feed, report, hosts, respect_schedule=respect_schedule, force=force)
+            try:
+                _poll_feed(svc, partner, feed, report, hosts, respect_schedule=respect_schedule, force=force)
+            except StorageError as exc:  # our storage, not the feed, failed: the other feeds go on
+                report.failures.append(Failure("poll", partner.id, feed.url, f"storage error: {exc}"))
     return report
 
 
@@ -328,9 +341,7 @@ def _ingest(svc: Services, message: ArticleMessage) -> IngestResult:
     except RegistryError as exc:
         raise IngestError(message.partner, url, str(exc)) from exc
     try:
-        page = svc.http.get(url, accept=PAGE_ACCEPT)
-        if page.content_type not in HTML_TYPES:
-            raise IngestError(partner.id, url, f"not an HTML page (Content-Type {page.content_type})")
+        page = svc.http.get_page(url)  # robots.txt, then the page, which must be HTML
         article = extract_article(page.body, page.url, partner.profile)
     except (FetchError, ExtractError) as exc:
         raise IngestError(partner.id, url, exc.reason) from exc
@@ -394,6 +405,17 @@ def _feed_specs(svc: Services) -> list[tuple[str, str, str | None, str | None, s
     return specs
 
 
+def _get_retrying(svc: Services, key: str, attempts: int = 4) -> bytes | None:
+    """Reads are idempotent: retry a few times so one flaky read does not sink a whole publish."""
+    for attempt in range(attempts):
+        try:
+            return svc.store.get(key)
+        except StorageError:
+            if attempt == attempts - 1:
+                raise
+    return None
+
+
 def _publish_once(svc: Services) -> PublishReport:
     report = PublishReport()
     specs = _feed_specs(svc)
@@ -408,7 +430,7 @@ def _publish_once(svc: Services) -> PublishReport:
         return report
     items: list[dict[str, Any]] = []
     for record_id, _meta in index:
-        raw = svc.store.get(f"records/{record_id}.json")
+        raw = _get_retrying(svc, f"records/{record_id}.json")
         if raw is None:
             log.warning("record %s is indexed but its object is missing; skipped", record_id)
             continue

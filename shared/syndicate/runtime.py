@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 from .fetch import AddressPolicy, HttpClient
 from .registry import Registry, RegistryError, load_registry, parse_registry
@@ -27,11 +26,18 @@ def _settings(registry: Registry, base_url: str | None) -> Settings:
     )
 
 
-def http_client(allow_loopback: bool = False, user_agent: str | None = None) -> HttpClient:
-    kwargs: dict[str, Any] = {"policy": AddressPolicy(allow_loopback=allow_loopback)}
-    if user_agent:
-        kwargs["user_agent"] = user_agent
-    return HttpClient(**kwargs)
+def http_client(allow_loopback: bool = False, contact_url: str | None = None) -> HttpClient:
+    """The one client for feeds, pages and robots.txt: address guard, caps, per-host politeness.
+
+    The User-Agent names the project and a contact URL (SYNDICATE_CONTACT_URL), so a partner's
+    webmaster who sees us in their logs knows whom to ask.
+    """
+    return HttpClient(
+        policy=AddressPolicy(allow_loopback=allow_loopback),
+        contact_url=contact_url or os.environ.get("SYNDICATE_CONTACT_URL") or None,
+        per_host_delay=float(os.environ.get("SYNDICATE_PER_HOST_DELAY", "1.0")),
+        per_host_concurrency=2,
+    )
 
 
 def build_local(
