@@ -20,7 +20,7 @@ from pydantic import ValidationError
 
 from .adapters import StorageError
 from .attribution.record import build_record
-from .dedup.urls import canonicalize_url
+from .dedup.urls import UrlRules, canonicalize_url
 from .extract import ExtractError, extract_article
 from .feeds import schedule
 from .feeds.parse import FeedError, parse_feed
@@ -119,13 +119,9 @@ def _iso(svc: Services) -> str:
     return svc.now().isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
-def https_hosts(svc: Services) -> set[str]:
-    """Hosts whose http URLs canonicalize to https: those of partners served over https."""
-    hosts: set[str] = set()
-    for partner in svc.registry.partners:
-        if partner.homepage.startswith("https://"):
-            hosts |= partner.hosts
-    return hosts
+def url_rules(svc: Services) -> UrlRules:
+    """How URLs canonicalize here: https upgrades and host aliases from the registry."""
+    return svc.registry.url_rules()
 
 
 def entry_hash(entry: FeedEntry) -> str:
@@ -139,7 +135,7 @@ def _poll_feed(
     partner: Partner,
     feed: FeedConfig,
     report: PollReport,
-    hosts: set[str],
+    hosts: UrlRules,
     *,
     respect_schedule: bool,
     force: bool,
@@ -216,7 +212,7 @@ def _read_quietly(svc: Services, pk: str, sk: str) -> dict[str, Any] | None:
 
 
 def _enqueue_new(
-    svc: Services, partner: Partner, feed_url: str, entries: list[FeedEntry], hosts: set[str], report: PollReport
+    svc: Services, partner: Partner, feed_url: str, entries: list[FeedEntry], hosts: UrlRules, report: PollReport
 ) -> None:
     """Queue the entries that are new or changed since we last saw them (by canonical URL)."""
     report.entries_seen += len(entries)
@@ -251,7 +247,7 @@ def backfill(svc: Services, partner_id: str, pages: int) -> PollReport:
     """
     report = PollReport()
     partner = svc.registry.partner(partner_id)
-    hosts = https_hosts(svc)
+    hosts = url_rules(svc)
     for feed in partner.feeds:
         for page in range(2, pages + 1):
             joiner = "&" if "?" in feed.url else "?"
@@ -302,7 +298,7 @@ def poll_once(svc: Services, *, respect_schedule: bool = False, force: bool = Fa
     `poll_minutes` ago. A 304, or a body identical to the last one, costs no parsing.
     """
     report = PollReport()
-    hosts = https_hosts(svc)
+    hosts = url_rules(svc)
     for partner in svc.registry.partners:
         for feed in partner.feeds:
             try:

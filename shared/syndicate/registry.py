@@ -13,9 +13,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import yaml
 
+from .dedup.urls import UrlRules, canonicalize_url
 from .model import Licence
 
 PROFILES = ("generic", "lse_blogs", "cgsp")
@@ -24,7 +26,7 @@ _ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 _SPDX_RE = re.compile(r"^(LicenseRef-[A-Za-z0-9.-]+|[A-Za-z0-9.+-]+)$")
 
 _TOP_KEYS = {"partners", "publish"}
-_PARTNER_KEYS = {"id", "name", "homepage", "feeds", "profile", "licence"}
+_PARTNER_KEYS = {"id", "name", "homepage", "feeds", "profile", "licence", "host_aliases"}
 _FEED_KEYS = {"url", "poll_minutes"}
 _LICENCE_KEYS = {"spdx", "url", "republish"}
 _PUBLISH_KEYS = {"base_url", "page_size", "title"}
@@ -49,12 +51,15 @@ class Partner:
     profile: str
     licence: Licence
     rank: int = 0
+    host_aliases: tuple[str, ...] = ()
+
+    @property
+    def host(self) -> str:
+        return urlsplit(self.homepage).hostname or ""
 
     @property
     def hosts(self) -> set[str]:
-        from urllib.parse import urlsplit
-
-        hosts = {urlsplit(self.homepage).hostname or ""}
+        hosts = {self.host, *self.host_aliases}
         hosts |= {urlsplit(f.url).hostname or "" for f in self.feeds}
         return {h for h in hosts if h}
 
@@ -71,6 +76,24 @@ class Registry:
     source: str
     partners: list[Partner] = field(default_factory=list)
     publish: PublishConfig = field(default_factory=PublishConfig)
+
+    def url_rules(self) -> UrlRules:
+        """Canonicalization rules from the partners: https hosts and staging/alias hosts."""
+        https = frozenset(h for p in self.partners if p.homepage.startswith("https://") for h in p.hosts)
+        aliases = {alias: p.host for p in self.partners for alias in p.host_aliases}
+        return UrlRules(https_hosts=https, host_aliases=aliases)
+
+    def partner_for_url(self, url: str) -> Partner | None:
+        """The partner whose homepage is the longest prefix of `url` (host aliases count)."""
+        rules = self.url_rules()
+        canonical = canonicalize_url(url, rules)
+        best: Partner | None = None
+        best_len = -1
+        for p in self.partners:
+            home = canonicalize_url(p.homepage, rules)
+            if canonical.startswith(home) and len(home) > best_len:
+                best, best_len = p, len(home)
+        return best
 
     def partner(self, partner_id: str) -> Partner:
         for p in self.partners:
@@ -147,7 +170,10 @@ def _partner(raw: Any, index: int, source: str) -> Partner:
     if profile not in PROFILES:
         raise RegistryError(f"{where}: key 'profile' must be one of {', '.join(PROFILES)}, got {profile!r}")
     licence = _licence(_require(raw, "licence", where, Mapping), where)
-    return Partner(pid, name, homepage, tuple(feeds), profile, licence, rank=index)
+    aliases = raw.get("host_aliases", [])
+    if not isinstance(aliases, list) or not all(isinstance(a, str) and re.match(r"^[a-z0-9.-]+$", a) for a in aliases):
+        raise RegistryError(f"{where}: key 'host_aliases' must be a list of host names, got {aliases!r}")
+    return Partner(pid, name, homepage, tuple(feeds), profile, licence, rank=index, host_aliases=tuple(aliases))
 
 
 def parse_registry(text: str, source: str = "partners.yaml") -> Registry:
