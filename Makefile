@@ -4,6 +4,10 @@
 PYTHON ?= python3
 VENV ?= .venv
 SAMVENV ?= .tools-sam
+# checkov (template security scan) pins older boto3/networkx/packaging than .venv: its own venv.
+# Pinned so a new release's new checks change CI only when we upgrade on purpose.
+CHECKOVVENV ?= .tools-checkov
+CHECKOV_VERSION ?= 3.3.30
 PY := $(VENV)/bin/python
 VENV312 ?= .venv312
 # pyenv machines: make python3.12 visible next to the default 3.11 (harmless elsewhere).
@@ -23,6 +27,12 @@ $(SAMVENV)/.installed:
 	$(SAMVENV)/bin/pip install -q aws-sam-cli
 	touch $@
 
+$(CHECKOVVENV)/.installed:
+	$(PYTHON) -m venv $(CHECKOVVENV)
+	$(CHECKOVVENV)/bin/pip install -q --upgrade pip
+	$(CHECKOVVENV)/bin/pip install -q checkov==$(CHECKOV_VERSION)
+	touch $@
+
 $(VENV312)/.installed: pyproject.toml
 	@command -v python3.12 >/dev/null || { echo "python3.12 not found: install Python 3.12 (e.g. pyenv install 3.12)"; exit 1; }
 	python3.12 -m venv $(VENV312)
@@ -36,7 +46,7 @@ install: $(VENV)/.installed
 	apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium \
 	  || { echo "install Chromium: apt-get install chromium (as root)"; exit 1; }
 
-tools: $(VENV)/.installed $(SAMVENV)/.installed $(VENV312)/.installed /usr/bin/chromium
+tools: $(VENV)/.installed $(SAMVENV)/.installed $(CHECKOVVENV)/.installed $(VENV312)/.installed /usr/bin/chromium
 
 ## Run the whole pipeline on the bundled sample site (loopback only) into ./out
 demo: $(VENV)/.installed
@@ -44,7 +54,7 @@ demo: $(VENV)/.installed
 
 ## The test suite (unit, contract, integration against moto's server, template checks)
 test: tools
-	SAM_CLI=$(abspath $(SAMVENV))/bin/sam $(PY) -m pytest
+	SAM_CLI=$(abspath $(SAMVENV))/bin/sam CHECKOV=$(abspath $(CHECKOVVENV))/bin/checkov $(PY) -m pytest
 	@echo "--- the same core suite on Python 3.12 (the Lambda runtime) ---"
 	$(VENV312)/bin/python -m pytest -q -m "not slow" tests/unit tests/contract tests/integration/test_pipeline_run.py
 

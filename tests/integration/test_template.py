@@ -2,14 +2,17 @@
 
 The fast tests read the raw template and pin the facts that would quietly regress (partial
 batch failures, one publisher at a time, a private and encrypted bucket, PITR, no wildcard
-IAM). The slow ones run the real tools: `sam validate --lint`, `cfn-lint`, the SAM transform
-(to check the IAM policies SAM generates), and `sam build`, whose layer is then imported by
-a python3.12 that has nothing else installed, so a dependency dropped from the layer fails
-here rather than in Lambda.
+IAM, TLS-only buckets, access logs, alarmed dead-letter queues, the permissions boundary).
+The slow ones run the real tools: `sam validate --lint`, `cfn-lint`, the SAM transform (to
+check the IAM policies SAM generates, and that the boundary both admits what each function
+needs and caps the AWS managed policies SAM attaches), and `sam build`, whose layer is then
+imported by a python3.12 that has nothing else installed, so a dependency dropped from the
+layer fails here rather than in Lambda. checkov has its own file, test_checkov.py.
 """
 
 from __future__ import annotations
 
+import fnmatch
 import importlib.metadata
 import importlib.util
 import json
@@ -64,10 +67,21 @@ SCOPED_POLICY_TEMPLATES = {
     "SQSSendMessagePolicy",
     "SQSPollerPolicy",
 }
-# What SAM itself attaches to a function with SQS event sources; nothing else is allowed.
+# What SAM itself attaches to a function with SQS event sources (and, with `Tracing: Active`,
+# X-Ray's write-only policy); nothing else is allowed. Their statements name every resource
+# ("*"): FunctionBoundary caps them, see test_function_roles_stay_within_the_boundary.
 ALLOWED_MANAGED_POLICIES = {
     "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",
     "arn:aws:iam::aws:policy/service-role/AWSLambdaSQSQueueExecutionRole",
+    "arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess",
+}
+# X-Ray's write actions accept no resource ARN: the one place "*" is the narrowest resource.
+RESOURCELESS_ACTIONS = {
+    "xray:PutTraceSegments",
+    "xray:PutTelemetryRecords",
+    "xray:GetSamplingRules",
+    "xray:GetSamplingTargets",
+    "xray:GetSamplingStatisticSummaries",
 }
 PYENV_VERSION = "3.11.7:3.12.1"
 LAMBDA_UNZIPPED_LIMIT = 250 * 1024 * 1024
@@ -229,6 +243,18 @@ def test_publish_is_one_debounced_writer_with_a_backstop(template: dict[str, Any
     assert _refers_to(queue["RedrivePolicy"]["deadLetterTargetArn"], "PublishDLQ")
 
 
+def _dead_letter_queues(template: dict[str, Any]) -> set[str]:
+    """Queues that receive dead letters: redrive targets of queues, and functions' async DLQs."""
+    found = set()
+    for props in _resources(template, "AWS::SQS::Queue").values():
+        if "RedrivePolicy" in props:
+            found.add(props["RedrivePolicy"]["deadLetterTargetArn"]["Fn::GetAtt"][0])
+    for props in _resources(template, "AWS::Serverless::Function").values():
+        if "DeadLetterQueue" in props:
+            found.add(props["DeadLetterQueue"]["TargetArn"]["Fn::GetAtt"][0])
+    return found
+
+
 def test_every_dead_letter_queue_has_an_alarm(template: dict[str, Any]) -> None:
     alarmed = set()
     for props in _resources(template, "AWS::CloudWatch::Alarm").values():
@@ -237,7 +263,10 @@ def test_every_dead_letter_queue_has_an_alarm(template: dict[str, Any]) -> None:
         assert props["Threshold"] == 0
         (dimension,) = props["Dimensions"]
         alarmed.add(dimension["Value"]["Fn::GetAtt"][0])
-    assert alarmed == {"ArticleDLQ", "PublishDLQ"}
+        assert props["AlarmActions"] == [{"Ref": "AlarmTopic"}]
+    # PollDLQ holds the poller's failed runs (its async DLQ), the other two failed messages.
+    assert _dead_letter_queues(template) == {"ArticleDLQ", "PublishDLQ", "PollDLQ"}
+    assert alarmed == _dead_letter_queues(template)
 
 
 def test_bucket_is_private_versioned_encrypted_and_tls_only(template: dict[str, Any]) -> None:
@@ -320,9 +349,118 @@ def test_each_function_gets_only_the_queues_it_uses(template: dict[str, Any]) ->
     assert sends_to("publish") == set()
 
 
+def test_poll_runs_one_at_a_time_and_parks_failed_runs(template: dict[str, Any]) -> None:
+    props = _function(template, "poll")
+    assert props["ReservedConcurrentExecutions"] == 1
+    assert props["DeadLetterQueue"]["Type"] == "SQS"
+    assert _refers_to(props["DeadLetterQueue"]["TargetArn"], "PollDLQ")
+
+
+def test_ingest_concurrency_is_capped_at_the_event_source(template: dict[str, Any]) -> None:
+    """Each instance has its own per-host limit: the instance count bounds the load on a partner."""
+    (sqs,) = _events(template, "ingest", "SQS")
+    assert 2 <= sqs["ScalingConfig"]["MaximumConcurrency"] <= 4
+    # Reserved concurrency under an SQS source turns extra deliveries into throttles that
+    # count as receives and push healthy messages toward the DLQ.
+    assert "ReservedConcurrentExecutions" not in _function(template, "ingest")
+
+
+def test_functions_are_traced_and_log_to_retained_groups(template: dict[str, Any]) -> None:
+    assert _globals(template)["Tracing"] == "Active"
+    groups = _resources(template, "AWS::Logs::LogGroup")
+    for short in FUNCTIONS:
+        group = _function(template, short)["LoggingConfig"]["LogGroup"]["Ref"]
+        assert 1 <= groups[group]["RetentionInDays"] <= 365, group
+
+
+def test_every_queue_is_encrypted_at_rest(template: dict[str, Any]) -> None:
+    queues = _resources(template, "AWS::SQS::Queue")
+    assert len(queues) == 5
+    for name, props in queues.items():
+        assert props.get("SqsManagedSseEnabled") is True or "KmsMasterKeyId" in props, name
+
+
+def test_every_bucket_is_private_encrypted_and_tls_only(template: dict[str, Any]) -> None:
+    buckets = _resources(template, "AWS::S3::Bucket")
+    assert set(buckets) == {"Bucket", "LogBucket"}
+    policies = {p["Bucket"]["Ref"]: p["PolicyDocument"] for p in _resources(template, "AWS::S3::BucketPolicy").values()}
+    for name, props in buckets.items():
+        assert all(props["PublicAccessBlockConfiguration"].values()), name
+        assert len(props["PublicAccessBlockConfiguration"]) == 4, name
+        (rule,) = props["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+        assert rule["ServerSideEncryptionByDefault"]["SSEAlgorithm"] in {"AES256", "aws:kms"}, name
+        denies = [
+            s
+            for s in _statements(policies[name])
+            if s["Effect"] == "Deny"
+            and s["Principal"] == "*"
+            and s["Action"] == "s3:*"
+            and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+        ]
+        assert len(denies) == 1, f"{name}: no bucket policy denying requests without TLS"
+        # Both the bucket (ListBucket...) and its objects.
+        assert denies[0]["Resource"] == [{"Fn::GetAtt": [name, "Arn"]}, {"Fn::Sub": f"${{{name}.Arn}}/*"}], name
+
+
+def test_access_logs_go_to_the_log_bucket_and_expire(template: dict[str, Any]) -> None:
+    resources = template["Resources"]
+    logging = resources["Bucket"]["Properties"]["LoggingConfiguration"]
+    assert _refers_to(logging["DestinationBucketName"], "LogBucket")
+    cdn_logging = resources["Distribution"]["Properties"]["DistributionConfig"]["Logging"]
+    # CloudFront wants the bucket's s3.amazonaws.com name, not the bucket name.
+    assert cdn_logging["Bucket"] == {"Fn::GetAtt": ["LogBucket", "DomainName"]}
+    assert cdn_logging["Prefix"] != logging["LogFilePrefix"]
+    log_bucket = resources["LogBucket"]["Properties"]
+    # CloudFront's standard logging writes through ACLs: ACLs disabled would refuse its logs.
+    assert log_bucket["OwnershipControls"]["Rules"] == [{"ObjectOwnership": "BucketOwnerPreferred"}]
+    (rule,) = log_bucket["LifecycleConfiguration"]["Rules"]
+    assert rule["Status"] == "Enabled" and 1 <= rule["ExpirationInDays"] <= 400
+    grants = [
+        s for s in _statements(resources["LogBucketPolicy"]["Properties"]["PolicyDocument"]) if s["Effect"] == "Allow"
+    ]
+    assert len(grants) == 1
+    (grant,) = grants
+    assert grant["Principal"] == {"Service": "logging.s3.amazonaws.com"}
+    assert grant["Action"] == "s3:PutObject"
+    assert grant["Resource"] == {"Fn::Sub": "${LogBucket.Arn}/" + logging["LogFilePrefix"] + "*"}
+    # Only our bucket's logs, only for our account: no one else's bucket can log into it.
+    assert grant["Condition"]["ArnLike"]["aws:SourceArn"] == {"Fn::GetAtt": ["Bucket", "Arn"]}
+    assert grant["Condition"]["StringEquals"]["aws:SourceAccount"] == {"Ref": "AWS::AccountId"}
+
+
+def test_alarm_topic_can_be_used_by_cloudwatch_alone(template: dict[str, Any]) -> None:
+    topic = template["Resources"]["AlarmTopic"]["Properties"]
+    # CloudWatch cannot publish to a topic under the AWS managed key: the alarms would be silent.
+    assert topic.get("KmsMasterKeyId") != "alias/aws/sns"
+    (policy,) = _resources(template, "AWS::SNS::TopicPolicy").values()
+    assert policy["Topics"] == [{"Ref": "AlarmTopic"}]
+    (statement,) = _statements(policy["PolicyDocument"])
+    assert statement["Effect"] == "Allow"
+    assert statement["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
+    assert statement["Action"] == "sns:Publish"
+    assert statement["Condition"]["StringEquals"]["aws:SourceAccount"] == {"Ref": "AWS::AccountId"}
+
+
+def test_every_function_role_is_capped_by_the_boundary(template: dict[str, Any]) -> None:
+    assert _globals(template)["PermissionsBoundary"] == {"Ref": "FunctionBoundary"}
+    for short in FUNCTIONS:
+        assert "PermissionsBoundary" not in _function(template, short), f"{short} escapes the boundary"
+    boundary = template["Resources"]["FunctionBoundary"]
+    assert boundary["Type"] == "AWS::IAM::ManagedPolicy"
+    statements = _statements(boundary["Properties"]["PolicyDocument"])
+    assert all(s["Effect"] == "Allow" for s in statements)
+    problems = _wildcard_problems("FunctionBoundary", [s for s in statements if s["Resource"] != "*"])
+    assert not problems, problems
+    for statement in statements:
+        if statement["Resource"] == "*":
+            assert set(_as_list(statement["Action"])) <= RESOURCELESS_ACTIONS, statement["Sid"]
+
+
 def test_outputs_name_what_operators_need(template: dict[str, Any]) -> None:
     outputs = template["Outputs"]
     for name in ("BucketName", "DistributionDomain", "ArticleQueueUrl", "PublishQueueUrl", "TableName"):
+        assert name in outputs
+    for name in ("ArticleDLQUrl", "PublishDLQUrl", "PollDLQUrl", "LogBucketName"):
         assert name in outputs
 
 
@@ -404,9 +542,9 @@ def test_cfn_lint() -> None:
     )
 
 
-@pytest.mark.slow
-def test_transformed_template_has_no_wildcard_iam(tmp_path: Path) -> None:
-    """Run the SAM transform itself and inspect every role it generates."""
+@pytest.fixture(scope="module")
+def transformed() -> dict[str, Any]:
+    """The template after the SAM transform itself: the roles, rules and mappings SAM generates."""
     script = textwrap.dedent(
         """
         import json, sys
@@ -427,7 +565,13 @@ def test_transformed_template_has_no_wildcard_iam(tmp_path: Path) -> None:
         """
     )
     out = _run([_sam_python(_sam()), "-c", script, str(TEMPLATE)], env=_tool_env())
-    transformed = json.loads(out.splitlines()[-1])
+    result: dict[str, Any] = json.loads(out.splitlines()[-1])
+    return result
+
+
+@pytest.mark.slow
+def test_transformed_template_has_no_wildcard_iam(transformed: dict[str, Any]) -> None:
+    """Run the SAM transform itself and inspect every role it generates."""
     roles = _resources(transformed, "AWS::IAM::Role")
     assert {f"{fn}Role" for fn in FUNCTIONS.values()} <= set(roles)
     problems = []
@@ -439,6 +583,140 @@ def test_transformed_template_has_no_wildcard_iam(tmp_path: Path) -> None:
     mappings = _resources(transformed, "AWS::Lambda::EventSourceMapping")
     ingest = next(m for m in mappings.values() if m["FunctionName"] == {"Ref": "IngestFunction"})
     assert ingest["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+
+
+# A toy evaluator for the boundary test: intrinsics resolved to made-up physical names, and
+# IAM's `*` matched with fnmatch (IAM's `?` and `*` mean what they mean there).
+ACCOUNT, REGION = "123456789012", "us-east-1"
+
+
+def _physical_name(logical_id: str) -> str:
+    return f"stack-{logical_id}-1A2B3C"
+
+
+def _attribute(template: dict[str, Any], logical_id: str, attribute: str) -> str:
+    type_ = template["Resources"][logical_id]["Type"]
+    name = _physical_name(logical_id)
+    if attribute == "Arn":
+        return {
+            "AWS::SQS::Queue": f"arn:aws:sqs:{REGION}:{ACCOUNT}:{name}",
+            "AWS::DynamoDB::Table": f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{name}",
+            "AWS::S3::Bucket": f"arn:aws:s3:::{name.lower()}",
+            # As CloudFormation gives it: the group's ARN with ":*", i.e. all its streams.
+            "AWS::Logs::LogGroup": f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:{name}:*",
+        }[type_]
+    if attribute == "QueueName" and type_ == "AWS::SQS::Queue":
+        return name
+    raise AssertionError(f"the boundary test cannot resolve {logical_id}.{attribute}: teach _attribute")
+
+
+def _ref(template: dict[str, Any], name: str) -> str:
+    pseudo = {"AWS::Partition": "aws", "AWS::Region": REGION, "AWS::AccountId": ACCOUNT}
+    if name in pseudo:
+        return pseudo[name]
+    type_ = template["Resources"][name]["Type"]
+    if type_ == "AWS::SQS::Queue":
+        return f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT}/{_physical_name(name)}"
+    if type_ == "AWS::S3::Bucket":
+        return _physical_name(name).lower()
+    return _physical_name(name)
+
+
+def _resolve(template: dict[str, Any], value: Any) -> Any:
+    if isinstance(value, list):
+        return [_resolve(template, v) for v in value]
+    if not isinstance(value, dict):
+        return value
+    if "Ref" in value:
+        return _ref(template, value["Ref"])
+    if "Fn::GetAtt" in value:
+        logical_id, attribute = value["Fn::GetAtt"]
+        return _attribute(template, logical_id, attribute)
+    if "Fn::Sub" in value:
+        text, variables = (value["Fn::Sub"], {}) if isinstance(value["Fn::Sub"], str) else value["Fn::Sub"]
+
+        def substitute(match: re.Match[str]) -> str:
+            name = match.group(1)
+            if name in variables:
+                return str(_resolve(template, variables[name]))
+            if "." in name and not name.startswith("AWS::"):
+                logical_id, attribute = name.split(".", 1)
+                return _attribute(template, logical_id, attribute)
+            return _ref(template, name)
+
+        return re.sub(r"\$\{([^}!]+)\}", substitute, text)
+    if any(key.startswith("Fn::") for key in value):
+        raise AssertionError(f"the boundary test cannot resolve {value}: teach _resolve")
+    return {key: _resolve(template, v) for key, v in value.items()}
+
+
+def _allows(statements: list[dict[str, Any]], action: str, resource: str) -> bool:
+    """Whether an Allow statement grants `action` on `resource` (both may hold IAM wildcards).
+
+    A wildcard action asked about (SAM's `sqs:SendMessage*`) counts as granted when the
+    statements grant at least one action it stands for.
+    """
+    for statement in statements:
+        actions = [a.lower() for a in _as_list(statement["Action"])]
+        resources = _as_list(statement["Resource"])
+        wanted = action.lower()
+        action_ok = any(fnmatch.fnmatchcase(wanted, a) or fnmatch.fnmatchcase(a, wanted) for a in actions)
+        if action_ok and any(fnmatch.fnmatchcase(resource, r) for r in resources):
+            return True
+    return False
+
+
+@pytest.mark.slow
+def test_function_roles_stay_within_the_boundary(transformed: dict[str, Any]) -> None:
+    """The boundary admits what each function needs, and caps what SAM's managed policies grant.
+
+    Needs: every statement of the role's own policies, its log streams, its queue (for an SQS
+    trigger) and X-Ray. Caps: the managed policies' "*" reaches no other queue, log group,
+    table or bucket. A policy added to a function but not to FunctionBoundary fails here, not
+    as an AccessDenied in the cloud.
+    """
+    boundary = _resolve(
+        transformed, _statements(transformed["Resources"]["FunctionBoundary"]["Properties"]["PolicyDocument"])
+    )
+    roles = _resources(transformed, "AWS::IAM::Role")
+    mappings = _resources(transformed, "AWS::Lambda::EventSourceMapping").values()
+    functions = _resources(transformed, "AWS::Lambda::Function")
+    missing = []
+    for logical_id in FUNCTIONS.values():
+        role = roles[f"{logical_id}Role"]
+        assert role["PermissionsBoundary"] == {"Ref": "FunctionBoundary"}, logical_id
+        needs = []
+        for policy in role.get("Policies", []):
+            for statement in _resolve(transformed, _statements(policy["PolicyDocument"])):
+                assert statement["Effect"] == "Allow"
+                needs += [(a, r) for a in _as_list(statement["Action"]) for r in _as_list(statement["Resource"])]
+        log_group = functions[logical_id]["LoggingConfig"]["LogGroup"]["Ref"]
+        streams = _attribute(transformed, log_group, "Arn").removesuffix("*") + "log-stream:2026/01/01/[$LATEST]0a1b"
+        needs += [("logs:CreateLogStream", streams), ("logs:PutLogEvents", streams)]
+        needs += [(action, "*") for action in ("xray:PutTraceSegments", "xray:PutTelemetryRecords")]
+        for mapping in mappings:
+            if mapping["FunctionName"] == {"Ref": logical_id}:
+                queue = _resolve(transformed, mapping["EventSourceArn"])
+                needs += [(a, queue) for a in ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes")]
+        missing += [f"{logical_id}: {a} on {r}" for a, r in needs if not _allows(boundary, a, r)]
+    assert not missing, "FunctionBoundary refuses what a function needs:\n" + "\n".join(missing)
+
+    elsewhere = f"arn:aws:sqs:{REGION}:{ACCOUNT}:someone-elses-queue"
+    other_group = f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/aws/lambda/someone-else:log-stream:x"
+    capped = [
+        ("sqs:ReceiveMessage", elsewhere),
+        ("sqs:DeleteMessage", elsewhere),
+        ("sqs:SendMessage", elsewhere),
+        ("logs:PutLogEvents", other_group),
+        ("logs:CreateLogGroup", f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:anything"),
+        ("dynamodb:GetItem", f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/someone-elses-table"),
+        ("s3:GetObject", "arn:aws:s3:::someone-elses-bucket/key"),
+        # Our own bucket beyond the two prefixes the functions use.
+        ("s3:PutObject", _attribute(transformed, "Bucket", "Arn") + "/elsewhere/key"),
+        ("iam:PassRole", "*"),
+    ]
+    leaks = [f"{a} on {r}" for a, r in capped if _allows(boundary, a, r)]
+    assert not leaks, f"FunctionBoundary lets through: {leaks}"
 
 
 @pytest.fixture(scope="module")
@@ -457,6 +735,29 @@ def sam_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build_dir
 
 
+# What the Lambda python3.12 runtime itself provides, after the layer on sys.path: the SDK.
+LAMBDA_RUNTIME_MODULES = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "six", "urllib3")
+
+
+@pytest.fixture(scope="module")
+def lambda_runtime(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder holding only boto3 and its dependencies, as Lambda's runtime has them.
+
+    Imports in the layer may need boto3 (powertools' DynamoDB idempotency layer imports it at
+    import time), and Lambda supplies it. They are pure Python, so this venv's copies serve
+    python3.12; linking them one by one keeps anything else out of the interpreter's reach.
+    """
+    folder = tmp_path_factory.mktemp("lambda-runtime")
+    for name in LAMBDA_RUNTIME_MODULES:
+        spec = importlib.util.find_spec(name)
+        if spec is None or spec.origin is None:
+            pytest.fail(f"{name} is not installed in the test venv: pip install -e '.[dev]'")
+        source = Path(spec.origin)
+        source = source.parent if spec.submodule_search_locations else source
+        (folder / source.name).symlink_to(source)
+    return folder
+
+
 def _python312(code: str, pythonpath: list[Path], cwd: Path) -> str:
     env = _tool_env(PYENV_VERSION=PYENV_VERSION, PYTHONPATH=os.pathsep.join(map(str, pythonpath)))
     env.pop("PYTHONHOME", None)
@@ -464,7 +765,7 @@ def _python312(code: str, pythonpath: list[Path], cwd: Path) -> str:
 
 
 @pytest.mark.slow
-def test_built_layer_has_every_dependency(sam_build: Path, tmp_path: Path) -> None:
+def test_built_layer_has_every_dependency(sam_build: Path, lambda_runtime: Path, tmp_path: Path) -> None:
     """Every module of the package imports from the layer alone (boto3 aside: Lambda has it)."""
     layer = sam_build / "SyndicateLayer" / "python"
     assert (layer / "syndicate" / "model.py").is_file()
@@ -485,7 +786,7 @@ def test_built_layer_has_every_dependency(sam_build: Path, tmp_path: Path) -> No
         print(json.dumps({{"found": found, "missing": missing}}))
         """
     )
-    result = json.loads(_python312(code, [layer], tmp_path).splitlines()[-1])
+    result = json.loads(_python312(code, [layer, lambda_runtime], tmp_path).splitlines()[-1])
     assert not result["missing"], f"modules the layer cannot import: {result['missing']}"
     assert {"syndicate.model", "syndicate.runtime", "syndicate.pipeline"} <= set(result["found"])
     for name, location in result["found"].items():
@@ -494,12 +795,12 @@ def test_built_layer_has_every_dependency(sam_build: Path, tmp_path: Path) -> No
 
 
 @pytest.mark.slow
-def test_built_handlers_import_from_the_layer(sam_build: Path, tmp_path: Path) -> None:
+def test_built_handlers_import_from_the_layer(sam_build: Path, lambda_runtime: Path, tmp_path: Path) -> None:
     layer = sam_build / "SyndicateLayer" / "python"
     for logical_id in FUNCTIONS.values():
         code_dir = sam_build / logical_id
         assert (code_dir / "app.py").is_file()
-        _python312("import app; assert callable(app.handler)", [code_dir, layer], tmp_path)
+        _python312("import app; assert callable(app.handler)", [code_dir, layer, lambda_runtime], tmp_path)
 
 
 @pytest.mark.slow
