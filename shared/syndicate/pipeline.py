@@ -20,6 +20,7 @@ from pydantic import ValidationError
 
 from .adapters import StorageError
 from .attribution.record import build_record
+from .dedup.merge import Copy, merge_copies
 from .dedup.urls import UrlRules, canonicalize_url
 from .extract import ExtractError, extract_article
 from .feeds import schedule
@@ -342,15 +343,75 @@ def _ingest(svc: Services, message: ArticleMessage) -> IngestResult:
     except (FetchError, ExtractError) as exc:
         raise IngestError(partner.id, url, exc.reason) from exc
     record = build_record(partner, message, article, fetched_at=_iso(svc), summary_chars=svc.settings.summary_chars)
-    return _store_record(svc, record)
+    return _merge_and_store(svc, partner, record, f"{record.title}\n\n{article.text}")
+
+
+def _copy_of(item: dict[str, Any], registry_rank: dict[str, tuple[str, int]]) -> Copy:
+    record = Record.model_validate(item["record"])
+    name, rank = registry_rank.get(record.syndicate.partner, (record.syndicate.partner, 999))
+    return Copy(record=record, partner_name=name, rank=rank)
+
+
+def _merge_and_store(svc: Services, partner: Partner, copy_record: Record, text: str) -> IngestResult:
+    """Find the copy's near-duplicates, merge the group into one record, store it.
+
+    Each copy is kept in the state table under its own id (`copy`), indexed by MinHash/LSH,
+    and listed under the merged record it belongs to (`members#<record id>`). A merge can
+    change which URL is canonical (an earlier original arrives later): the record published
+    under the old id is then retired and the next publish drops it.
+    """
+    copy_id = copy_record.id
+    ranks = {p.id: (p.name, p.rank) for p in svc.registry.partners}
+    fp = svc.index.fingerprint(text)
+    matches = [m.doc_id for m in svc.index.find_duplicates(copy_id, fp)]
+    known = svc.state.get("copy", copy_id)
+    groups = {known["published_as"]} if known else set()
+    items: dict[str, dict[str, Any]] = {copy_id: {"record": copy_record.to_item()}}
+    for other in matches:
+        item = svc.state.get("copy", other)
+        if item is None:
+            continue
+        items[other] = item
+        groups.add(item["published_as"])
+    for group in sorted(groups):
+        for member, _ in svc.state.query(f"members#{group}"):
+            if member not in items and (item := svc.state.get("copy", member)) is not None:
+                items[member] = item
+    merged = merge_copies([_copy_of(items[m], ranks) for m in sorted(items)], svc.registry.url_rules())
+    for member in sorted(items):
+        data = {
+            "partner": Record.model_validate(items[member]["record"]).syndicate.partner,
+            "record": items[member]["record"],
+            "published_as": merged.id,
+        }
+        svc.state.put("copy", member, data)
+        svc.state.put(f"members#{merged.id}", member, {"at": _iso(svc)})
+    svc.index.add(copy_id, fp)
+    for group in sorted(groups - {merged.id}):
+        _retire(svc, group)
+    return _store_record(svc, merged)
+
+
+def _retire(svc: Services, record_id: str) -> None:
+    """A record merged into another one: out of the index; the next publish drops it."""
+    for member, _ in svc.state.query(f"members#{record_id}"):
+        svc.state.delete(f"members#{record_id}", member)
+    svc.state.delete("record", record_id)
+    svc.store.delete(f"records/{record_id}.json")
+    svc.state.put("pending", record_id, {"at": _iso(svc), "retired": True})
 
 
 def _store_record(svc: Services, record: Record) -> IngestResult:
     ext = record.syndicate
     known = svc.state.get("record", record.id)
-    fingerprint = hashlib.sha256(
-        json.dumps([ext.content_sha256, record.title, ext.licence.republish, record.summary]).encode()
-    ).hexdigest()
+    # What a reader would see change: everything but the bookkeeping of when and how often.
+    visible = record.to_item()
+    visible.pop("date_modified", None)
+    bookkeeping = visible.get("_syndicate")
+    if isinstance(bookkeeping, dict):
+        for key in ("fetched_at", "version"):
+            bookkeeping.pop(key, None)
+    fingerprint = hashlib.sha256(json.dumps(visible, sort_keys=True).encode()).hexdigest()
     if known and known.get("fingerprint") == fingerprint:
         return IngestResult(record.id, False, ext.source_url, ext.partner)
     if known:
@@ -401,6 +462,12 @@ def _feed_specs(svc: Services) -> list[tuple[str, str, str | None, str | None, s
     return specs
 
 
+def _partners_of(item: dict[str, Any]) -> set[str]:
+    """A merged record appears in the feed of every partner that published a copy."""
+    ext = item.get("_syndicate", {})
+    return {ext.get("partner"), *(p.get("partner") for p in ext.get("also_published_at", []))}
+
+
 def _get_retrying(svc: Services, key: str, attempts: int = 4) -> bytes | None:
     """Reads are idempotent: retry a few times so one flaky read does not sink a whole publish."""
     for attempt in range(attempts):
@@ -434,7 +501,7 @@ def _publish_once(svc: Services) -> PublishReport:
     settings = svc.settings
     written_keys: list[str] = []
     for first_key, title, partner_id, home, description in specs:
-        mine = [i for i in items if partner_id is None or i.get("_syndicate", {}).get("partner") == partner_id]
+        mine = [i for i in items if partner_id is None or partner_id in _partners_of(i)]
         pages = build_feed_pages(
             mine,
             title=title,

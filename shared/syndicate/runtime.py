@@ -97,6 +97,7 @@ def build_aws(
         dead_letter_queue=aws.SqsQueue(dead_letter_queue_url, client=sqs) if dead_letter_queue_url else None,
         http=http_client(allow_loopback),
         settings=_settings(registry, base_url),
+        index_workers=8,  # 32 band queries per lookup: concurrently against DynamoDB
     )
 
 

@@ -17,6 +17,7 @@ from .feeds.schedule import BackoffPolicy
 from .ports import ObjectStore, Queue, StateStore
 
 if TYPE_CHECKING:
+    from .dedup.index import LshIndex
     from .fetch.client import HttpClient
     from .registry import Registry
 
@@ -48,9 +49,20 @@ class Services:
     backoff: BackoffPolicy = field(default_factory=BackoffPolicy)
     #: powertools Idempotency persistence for ingest (DynamoDB in the cloud, the state table locally)
     idempotency: BasePersistenceLayer | None = None
+    #: near-duplicate index (MinHash/LSH over the state table); built on first use
+    index_workers: int = 1
+    _index: Any = None
     #: the current Lambda invocation's context, when there is one (set by the handler)
     lambda_context: Any = None
     clock: Callable[[], datetime] = utcnow
+
+    @property
+    def index(self) -> LshIndex:
+        if self._index is None:
+            from .dedup.index import LshIndex
+
+            self._index = LshIndex(self.state, workers=self.index_workers)
+        return self._index
 
     def now(self) -> datetime:
         return self.clock()

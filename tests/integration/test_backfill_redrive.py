@@ -81,8 +81,9 @@ def test_failing_message_is_dead_lettered_then_redriven(tmp_path, demo_registry,
     assert svc.state.query("dead") == []
     again = pipeline.run(svc)
     assert again.ok
-    ids = {i["_syndicate"]["source_url"] for i in json.loads(svc.store.get("feed.json") or b"{}")["items"]}
-    assert site_server.url(page) in ids
+    items = json.loads(svc.store.get("feed.json") or b"{}")["items"]
+    seed = next(i for i in items if i["url"] == site_server.url(page))
+    assert [p["partner"] for p in seed["_syndicate"]["also_published_at"]] == ["lse-blogs"], "merged once it arrived"
     svc.http.close()
 
 

@@ -21,7 +21,8 @@ from syndicate.runtime import build_aws, build_local
 from syndicate.schema import record_schema
 from syndicate.services import Services
 
-SAMPLE_ARTICLES = 6  # 3 LSE + 3 CGSP entries in the bundled sample feeds
+SAMPLE_ENTRIES = 6  # 3 LSE + 3 CGSP entries in the bundled sample feeds
+SAMPLE_ARTICLES = 5  # the seed article is cross-posted on both: one record
 
 FEED_SCHEMA = {
     "type": "object",
@@ -91,8 +92,8 @@ def test_sample_site_end_to_end(make_services, demo_registry, site_server):
 
     report = pipeline.run(svc)
     assert report.ok, report.failures
-    assert report.poll.feeds_polled == 2 and report.poll.enqueued == SAMPLE_ARTICLES
-    assert sum(r.changed for r in report.ingested) == SAMPLE_ARTICLES
+    assert report.poll.feeds_polled == 2 and report.poll.enqueued == SAMPLE_ENTRIES
+    assert sum(r.changed for r in report.ingested) == SAMPLE_ENTRIES
 
     items = read_feed(svc, "feed.json", BASE)
     assert len(items) == SAMPLE_ARTICLES == len({i["id"] for i in items})
@@ -103,24 +104,33 @@ def test_sample_site_end_to_end(make_services, demo_registry, site_server):
 
     lse = read_feed(svc, "feeds/lse-blogs.json", BASE)
     cgsp = read_feed(svc, "feeds/cgsp.json", BASE)
-    assert len(lse) == 3 and len(cgsp) == 3
-    seed = next(i for i in lse if "wait-and-see" in i["url"])
+    assert len(lse) == 3 and len(cgsp) == 3, "the merged seed record is in both partners' feeds"
+    seed = next(i for i in items if "wait-and-see" in i["url"])
     ext = seed["_syndicate"]
-    assert "utm_source" not in seed["url"] and seed["url"] == ext["canonical_url"]
+    assert seed["url"] == ext["canonical_url"] and "/cgsp/analysis/" in seed["url"], "canonical: the original"
+    assert ext["original_publisher"]["name"] == "China Global South Project"
+    assert ext["original_publisher"]["date_published"] == "2022-01-14"
+    assert [p["partner"] for p in ext["also_published_at"]] == ["lse-blogs"]
+    assert "utm_source" not in ext["also_published_at"][0]["url"]
     assert [a["name"] for a in seed["authors"]] == ["Lukas Fiala", "Hugo Jones"]
+    assert all(a.get("bio") and a.get("affiliation") for a in ext["authors"])
     assert ext["licence"]["spdx"] == "CC-BY-4.0" and ext["licence"]["republish"] == "full"
+    assert [i["licence"]["spdx"] for i in ext["images"]] == ["CC-BY-SA-4.0"]
     assert "Zhanaozen" in seed["content_html"] and "<script" not in seed["content_html"]
-    assert "Leave a Reply" not in seed["content_html"]
-    assert ext["attribution"].startswith("'Beijing")
-    assert "originally published on LSE Blogs" in ext["attribution"]
-    for item in cgsp:  # all rights reserved: excerpt only, never the full text
+    assert "Leave a Reply" not in seed["content_html"] and "This was published by" not in seed["content_html"]
+    assert "originally published on China Global South Project" in ext["attribution"]
+    assert "republished on LSE Blogs" in ext["attribution"]
+    for item in cgsp:  # all rights reserved: excerpt only, never the full text of a CGSP-only article
+        if item["_syndicate"]["also_published_at"]:
+            continue
         assert "content_html" not in item
         assert len(item["content_text"]) <= max(svc.settings.summary_chars + 1, len(item["_syndicate"]["attribution"]))
     paywalled = [i for i in cgsp if i["_syndicate"]["paywalled"]]
     assert len(paywalled) == 1, "the Memberful teaser page is marked"
     assert paywalled[0]["_syndicate"]["licence"]["republish"] == "link"
     assert "policy banks writing large checks" not in json.dumps(paywalled[0]), "teaser text never republished"
-    assert {i["_syndicate"]["licence"]["republish"] for i in cgsp if not i["_syndicate"]["paywalled"]} == {"excerpt"}
+    plain_cgsp = [i for i in cgsp if not i["_syndicate"]["paywalled"] and not i["_syndicate"]["also_published_at"]]
+    assert {i["_syndicate"]["licence"]["republish"] for i in plain_cgsp} == {"excerpt"}
 
     # a second run with nothing new changes nothing
     before = {k: svc.store.get(k) for k in svc.store.list_keys("")}

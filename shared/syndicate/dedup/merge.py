@@ -1,0 +1,148 @@
+"""Several copies of one article -> one record, whatever order the copies arrived in.
+
+The same analysis is cross-posted with another slug, title punctuation, spelling and
+boilerplate; each copy becomes a record of its own first (attribution/record.py), then the
+copies found to be near-duplicates are merged here. The rules, in the order they decide:
+
+- canonical source: the original publisher. A cross-post notice ("This was published by
+  the China Global South Project on 14 January 2022") names it; else the earliest date;
+  else the partner ranked first in the registry. Its URL is the record's `url` and id.
+- the text republished, and its licence: the most permissive licence among the copies,
+  each of which legitimately covers its own copy's text (LSE's CC BY covers the LSE copy);
+  ties go to the canonical copy.
+- authors: everyone any copy credits, details combined (bios from one, affiliation from
+  another); the other copies go into `also_published_at`; the attribution names both.
+
+`merge_copies` is a pure function of the *set* of copies: it sorts before it decides, so
+the final record is the same in every arrival order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ..attribution.authors import merge_authors, name_key
+from ..attribution.licences import licence_label
+from ..attribution.record import CHANGES, join_names
+from ..model import FeedAuthor, Image, Placement, Publisher, Record
+from .urls import UrlRules, canonicalize_url, record_id
+
+_LEVEL = {"link": 0, "excerpt": 1, "full": 2}
+
+
+@dataclass(frozen=True)
+class Copy:
+    """One partner's copy of an article, as its own record, with the partner's registry rank."""
+
+    record: Record
+    partner_name: str
+    rank: int
+
+    @property
+    def url(self) -> str:
+        return self.record.url
+
+    @property
+    def date(self) -> str:
+        return (self.record.date_published or "")[:10]
+
+    @property
+    def notice(self) -> Publisher | None:
+        """The original publisher this copy's cross-post notice names (not itself)."""
+        original = self.record.syndicate.original_publisher
+        if original and name_key(original.name) != name_key(self.partner_name):
+            return original
+        return None
+
+
+def _names_match(a: str, b: str) -> bool:
+    x, y = name_key(a).removeprefix("the "), name_key(b).removeprefix("the ")
+    return x == y or x in y or y in x
+
+
+def canonical_copy(copies: Sequence[Copy], rules: UrlRules | None = None) -> tuple[Copy, str]:
+    """(the copy that is the original, the canonical URL of the original publication)."""
+    ordered = sorted(copies, key=lambda c: (c.rank, c.url))
+    for copy in ordered:
+        notice = copy.notice
+        if notice is None:
+            continue
+        named = [c for c in ordered if c is not copy and _names_match(c.partner_name, notice.name)]
+        if named:
+            return named[0], named[0].url
+        if notice.url:  # the original is not (yet) among our copies: its URL still decides the id
+            url = canonicalize_url(notice.url, rules)
+            if url.rstrip("/").count("/") > 2:  # an article URL, not a bare homepage
+                return copy, url
+    dated = [c for c in ordered if c.date]
+    if dated:
+        first = min(dated, key=lambda c: (c.date, c.rank, c.url))
+        return first, first.url
+    return ordered[0], ordered[0].url
+
+
+def merge_copies(copies: Sequence[Copy], rules: UrlRules | None = None) -> Record:
+    """One record for a set of copies of the same article (see the module docstring)."""
+    if len(copies) == 1 and copies[0].notice is None:
+        return copies[0].record
+    canonical, canonical_url = canonical_copy(copies, rules)
+    ordered = sorted(copies, key=lambda c: (c is not canonical, c.rank, c.url))
+    chosen = max(ordered, key=lambda c: _LEVEL[c.record.syndicate.licence.republish])  # first of the best
+    base = chosen.record
+    ext = base.syndicate
+    authors = merge_authors(*(c.record.syndicate.authors for c in ordered))
+    names = [a.name for a in authors]
+    title = canonical.record.title
+    original_name = canonical.partner_name
+    original_date = canonical.date or None
+    notice = next((c.notice for c in ordered if c.notice), None)
+    if canonical_url != canonical.url and notice is not None:  # only the notice knows the original
+        original_name, original_date = notice.name, notice.date_published or original_date
+    also = [
+        Placement(partner=c.record.syndicate.partner, url=c.url, date_published=c.record.date_published)
+        for c in ordered
+        if c.url != canonical_url
+    ]
+    licence = ext.licence
+    terms = (
+        "all rights reserved by the publisher"
+        if licence.spdx.startswith("LicenseRef-")
+        else f"licensed under {licence_label(licence)}"
+    )
+    by = f" by {join_names(names)}" if names else ""
+    republished = "; ".join(f"{c.partner_name} ({c.url})" for c in ordered if c.url != canonical_url)
+    via = f", republished on {republished}" if republished else ""
+    from_copy = f" (text and licence from the {chosen.partner_name} copy)" if chosen.url != canonical_url else ""
+    attribution = (
+        f"'{title}'{by}, originally published on {original_name} ({canonical_url}){via}{from_copy}, "
+        f"{terms}. Changes: {CHANGES}."
+    )
+    images: list[Image] = []
+    for c in ordered:
+        for image in c.record.syndicate.images:
+            if image.url not in {i.url for i in images}:
+                images.append(image)
+    date_published = canonical.record.date_published or base.date_published
+    return base.model_copy(
+        update={
+            "id": record_id(canonical_url),
+            "url": canonical_url,
+            "title": title,
+            "date_published": date_published,
+            "authors": [FeedAuthor(name=a.name, url=a.url) for a in authors],
+            "syndicate": ext.model_copy(
+                update={
+                    "partner": canonical.record.syndicate.partner,
+                    "canonical_url": canonical_url,
+                    "original_publisher": Publisher(
+                        name=original_name, url=canonical_url, date_published=(original_date or "")[:10] or None
+                    ),
+                    "also_published_at": also,
+                    "authors": authors,
+                    "attribution": attribution,
+                    "images": images,
+                }
+            ),
+        }
+    )
