@@ -13,6 +13,8 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import time
+import uuid
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -352,44 +354,96 @@ def _copy_of(item: dict[str, Any], registry_rank: dict[str, tuple[str, int]]) ->
     return Copy(record=record, partner_name=name, rank=rank)
 
 
-def _merge_and_store(svc: Services, partner: Partner, copy_record: Record, text: str) -> IngestResult:
-    """Find the copy's near-duplicates, merge the group into one record, store it.
+class Busy(IngestError):
+    """Another ingest holds the merge lock of this record: retry the message later."""
 
-    Each copy is kept in the state table under its own id (`copy`), indexed by MinHash/LSH,
-    and listed under the merged record it belongs to (`members#<record id>`). A merge can
-    change which URL is canonical (an earlier original arrives later): the record published
-    under the old id is then retired and the next publish drops it.
-    """
-    copy_id = copy_record.id
-    ranks = {p.id: (p.name, p.rank) for p in svc.registry.partners}
-    fp = svc.index.fingerprint(text)
-    matches = [m.doc_id for m in svc.index.find_duplicates(copy_id, fp)]
-    known = svc.state.get("copy", copy_id)
-    groups = {known["published_as"]} if known else set()
-    items: dict[str, dict[str, Any]] = {copy_id: {"record": copy_record.to_item()}}
-    for other in matches:
-        item = svc.state.get("copy", other)
-        if item is None:
-            continue
-        items[other] = item
-        groups.add(item["published_as"])
+
+LOCK_SECONDS = 120.0
+
+
+def _lock(svc: Services, name: str) -> str | None:
+    """A lease in the state table (a conditional create); None when someone else holds it."""
+    token = uuid.uuid4().hex
+    now = time.time()
+    if svc.state.put_if_absent("lock", name, {"token": token, "expires": now + LOCK_SECONDS}):
+        return token
+    held = svc.state.get("lock", name)
+    if held is not None and float(held.get("expires", 0)) < now:  # its holder died: take it over
+        svc.state.delete("lock", name)
+        if svc.state.put_if_absent("lock", name, {"token": token, "expires": now + LOCK_SECONDS}):
+            return token
+    return None
+
+
+def _unlock(svc: Services, name: str, token: str) -> None:
+    held = svc.state.get("lock", name)
+    if held is not None and held.get("token") == token:
+        svc.state.delete("lock", name)
+
+
+def _gather(svc: Services, copy_id: str, fp: Any, mine: dict[str, Any]) -> tuple[dict[str, dict[str, Any]], set[str]]:
+    """This copy, its near-duplicates, and every member of the records they belong to."""
+    items: dict[str, dict[str, Any]] = {copy_id: mine}
+    groups: set[str] = {mine["published_as"]} if mine.get("published_as") else set()
+    for match in svc.index.find_duplicates(copy_id, fp):
+        item = svc.state.get("copy", match.doc_id)
+        if item is not None:
+            items[match.doc_id] = item
+            if item.get("published_as"):
+                groups.add(item["published_as"])
     for group in sorted(groups):
         for member, _ in svc.state.query(f"members#{group}"):
             if member not in items and (item := svc.state.get("copy", member)) is not None:
                 items[member] = item
-    merged = merge_copies([_copy_of(items[m], ranks) for m in sorted(items)], svc.registry.url_rules())
-    for member in sorted(items):
-        data = {
-            "partner": Record.model_validate(items[member]["record"]).syndicate.partner,
-            "record": items[member]["record"],
-            "published_as": merged.id,
-        }
-        svc.state.put("copy", member, data)
-        svc.state.put(f"members#{merged.id}", member, {"at": _iso(svc)})
+    return items, groups
+
+
+def _merge_and_store(svc: Services, partner: Partner, copy_record: Record, text: str) -> IngestResult:
+    """Find the copy's near-duplicates, merge the group into one record, store it.
+
+    Each copy is kept in the state table under its own id (`copy`), indexed by MinHash/LSH,
+    and listed under the merged record it belongs to (`members#<record id>`). The copy is
+    indexed *before* it looks for its duplicates, so of two near-duplicates ingested at the
+    same moment at least one sees the other; the merged record is then written under a lease
+    on its id (a conditional create in the state table), re-reading its members under the
+    lease, so a merge that saw fewer copies can never overwrite one that saw more. A merge
+    that moves the canonical URL (an earlier original arrives later) retires the old record.
+    """
+    copy_id = copy_record.id
+    ranks = {p.id: (p.name, p.rank) for p in svc.registry.partners}
+    rules = svc.registry.url_rules()
+    fp = svc.index.fingerprint(text)
+    known = svc.state.get("copy", copy_id)
+    mine = {
+        "partner": partner.id,
+        "record": copy_record.to_item(),
+        "published_as": known.get("published_as") if known else None,
+    }
+    svc.state.put("copy", copy_id, mine)
     svc.index.add(copy_id, fp)
-    for group in sorted(groups - {merged.id}):
-        _retire(svc, group)
-    return _store_record(svc, merged)
+    items, groups = _gather(svc, copy_id, fp, mine)
+    merged = merge_copies([_copy_of(items[m], ranks) for m in sorted(items)], rules)
+    token = _lock(svc, merged.id)
+    if token is None:
+        raise Busy(
+            partner.id, copy_record.syndicate.source_url, f"record {merged.id} is being merged by another ingest"
+        )
+    try:
+        late = False
+        for member, _ in svc.state.query(f"members#{merged.id}"):
+            if member not in items and (item := svc.state.get("copy", member)) is not None:
+                items[member] = item
+                late = True
+        if late:  # a concurrent ingest joined this record since we gathered: merge with it too
+            merged = merge_copies([_copy_of(items[m], ranks) for m in sorted(items)], rules)
+        for member in sorted(items):
+            svc.state.put("copy", member, {**items[member], "published_as": merged.id})
+            svc.state.put(f"members#{merged.id}", member, {"at": _iso(svc)})
+        for group in sorted(groups - {merged.id}):
+            _retire(svc, group)
+        return _store_record(svc, merged)
+    finally:
+        _unlock(svc, merged.id, token)
 
 
 def _retire(svc: Services, record_id: str) -> None:

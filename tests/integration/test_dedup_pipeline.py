@@ -1,0 +1,191 @@
+"""Deduplication in the pipeline: cross-posts merge whatever the arrival order, exact
+duplicates collapse, changed articles become versions, concurrent ingests make one record."""
+
+from __future__ import annotations
+
+import json
+import threading
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from syndicate import pipeline
+from syndicate.adapters.aws import create_resources
+from syndicate.registry import Registry, load_registry
+from syndicate.runtime import build_aws, build_local
+from syndicate.services import Services
+
+LSE_SEED = "/lse/cff/2022/01/14/beijings-wait-and-see-approach-in-kazakhstan/"
+CGSP_SEED = "/cgsp/analysis/beijings-wait-and-see-approach-in-kazakhstan/"
+
+
+@pytest.fixture(params=["local", "aws"])
+def make_services(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[..., Services]]:
+    made: list[Services] = []
+
+    def make(registry: Registry, name: str = "out") -> Services:
+        if request.param == "local":
+            svc = build_local(tmp_path / name, registry, allow_loopback=True)
+        else:
+            res = request.getfixturevalue("aws_resources")
+            bucket, table, queue_url = res.bucket, res.table, res.article_queue_url
+            if name != "out":  # a second, separate deployment on the same moto server
+                bucket, table = f"{res.bucket[:40]}-{name}", f"{res.table[:40]}-{name}"
+                queue_url = create_resources(bucket, table, [f"{table}-q"], endpoint_url=res.endpoint)[f"{table}-q"]
+            svc = build_aws(
+                registry,
+                bucket=bucket,
+                table=table,
+                queue_url=queue_url,
+                endpoint_url=res.endpoint,
+                allow_loopback=True,
+            )
+        made.append(svc)
+        return svc
+
+    yield make
+    for svc in made:
+        svc.http.close()
+
+
+def messages(svc: Services) -> dict[str, str]:
+    """Queued bodies by the path of the article they announce."""
+    pipeline.poll_once(svc, force=True)
+    out: dict[str, str] = {}
+    while batch := svc.queue.receive(10):
+        for m in batch:
+            svc.queue.delete(m.receipt)
+            url = json.loads(m.body)["canonical_url"]
+            out["/" + url.split("/", 3)[3]] = m.body
+    return out
+
+
+def published(svc: Services) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = []
+    key: str | None = "feed.json"
+    while key:
+        doc = json.loads(svc.store.get(key) or b"{}")
+        items += doc["items"]
+        key = doc["next_url"].removeprefix(svc.settings.public_base_url) if doc.get("next_url") else None
+    return items
+
+
+def comparable(item: dict[str, Any]) -> dict[str, Any]:
+    """The record without what says when we fetched it."""
+    out = json.loads(json.dumps(item))
+    out.pop("date_modified", None)
+    out["_syndicate"].pop("fetched_at")
+    return out
+
+
+def seed_record(svc: Services) -> dict[str, Any]:
+    pipeline.publish_pending(svc)
+    seeds = [i for i in published(svc) if "wait-and-see" in i["url"]]
+    assert len(seeds) == 1, "one record for the two copies"
+    return seeds[0]
+
+
+def test_cross_post_merges_the_same_in_both_arrival_orders(make_services, demo_registry, site_server):
+    registry = load_registry(demo_registry)
+    first = make_services(registry, "lse-first")
+    bodies = messages(first)
+    pipeline.ingest_message(first, bodies[LSE_SEED])
+    pipeline.ingest_message(first, bodies[CGSP_SEED])
+    lse_first = seed_record(first)
+
+    second = make_services(registry, "cgsp-first")
+    bodies = messages(second)
+    pipeline.ingest_message(second, bodies[CGSP_SEED])
+    alone = published_after(second)
+    assert alone["_syndicate"]["licence"]["republish"] == "excerpt", "CGSP alone: all rights reserved"
+    pipeline.ingest_message(second, bodies[LSE_SEED])
+    cgsp_first = seed_record(second)
+
+    assert comparable(lse_first) == comparable(cgsp_first)
+    ext = lse_first["_syndicate"]
+    assert lse_first["url"] == site_server.url(CGSP_SEED)
+    assert [(p["partner"], p["url"]) for p in ext["also_published_at"]] == [("lse-blogs", site_server.url(LSE_SEED))]
+    assert ext["licence"]["spdx"] == "CC-BY-4.0" and ext["licence"]["republish"] == "full"
+    assert "colour revolution" in lse_first["content_html"], "the text the CC BY licence covers: the LSE copy"
+    assert "originally published on China Global South Project" in ext["attribution"]
+    assert "LSE Blogs" in ext["attribution"]
+
+
+def published_after(svc: Services) -> dict[str, Any]:
+    pipeline.publish_pending(svc)
+    return next(i for i in published(svc) if "wait-and-see" in i["url"])
+
+
+def test_exact_duplicate_under_another_url_collapses(make_services, demo_registry, site_server):
+    """The partner moved the post (new slug, same text): one record, the old URL listed."""
+    svc = make_services(load_registry(demo_registry))
+    bodies = messages(svc)
+    pipeline.ingest_message(svc, bodies["/lse/cff/2022/01/20/what-dual-circulation-means-for-chinas-trading-partners/"])
+    moved = "/lse/cff/2022/01/20/dual-circulation-and-chinas-trading-partners/"
+    page = site_server.url("/lse/cff/2022/01/20/what-dual-circulation-means-for-chinas-trading-partners/")
+    with urllib.request.urlopen(page, timeout=10) as response:  # loopback
+        site_server.route(moved, body=response.read(), content_type="text/html")
+    body = json.loads(bodies["/lse/cff/2022/01/20/what-dual-circulation-means-for-chinas-trading-partners/"])
+    body["entry"]["url"] = body["canonical_url"] = site_server.url(moved)
+    pipeline.ingest_message(svc, json.dumps(body))
+    pipeline.publish_pending(svc)
+    dual = [i for i in published(svc) if "circulation" in i["url"]]
+    assert len(dual) == 1
+    assert len(dual[0]["_syndicate"]["also_published_at"]) == 1
+
+
+def test_changed_article_becomes_a_new_version(make_services, demo_registry, site_server):
+    svc = make_services(load_registry(demo_registry))
+    path = "/lse/cff/2022/01/20/what-dual-circulation-means-for-chinas-trading-partners/"
+    bodies = messages(svc)
+    first = pipeline.ingest_message(svc, bodies[path])
+    pipeline.publish_pending(svc)
+    v1 = next(i for i in published(svc) if i["id"] == first.record_id)
+    assert v1["_syndicate"]["version"] == 1 and "date_modified" not in v1
+    with urllib.request.urlopen(site_server.url(path), timeout=10) as response:  # loopback
+        html = response.read().decode()
+    site_server.route(path, body=html.replace("<p>", "<p>Update: a correction was made. ", 1), content_type="text/html")
+    body = json.loads(bodies[path])
+    body["entry_hash"] = "changed"  # the feed announced the update
+    second = pipeline.ingest_message(svc, json.dumps(body))
+    pipeline.publish_pending(svc)
+    assert second.record_id == first.record_id and second.changed
+    v2 = next(i for i in published(svc) if i["id"] == first.record_id)
+    assert v2["_syndicate"]["version"] == 2 and v2["date_modified"]
+    assert "a correction was made" in v2["content_html"]
+    assert len(published(svc)) == 1
+
+
+def test_concurrent_ingests_make_one_record(make_services, demo_registry, site_server):
+    """The same message twice at once, and the other copy at the same time: one record."""
+    svc = make_services(load_registry(demo_registry))
+    bodies = messages(svc)
+    jobs = [bodies[LSE_SEED], bodies[LSE_SEED], bodies[CGSP_SEED]]
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(len(jobs))
+
+    def work(body: str) -> None:
+        barrier.wait()
+        for _attempt in range(20):  # SQS would redeliver a message that failed as busy
+            try:
+                pipeline.ingest_message(svc, body)
+                return
+            except Exception as exc:  # busy lock, or powertools' already-in-progress
+                if "progress" not in type(exc).__name__.lower() and not isinstance(exc, pipeline.Busy):
+                    errors.append(exc)
+                    return
+                threading.Event().wait(0.2)
+        errors.append(RuntimeError("never got through"))
+
+    threads = [threading.Thread(target=work, args=(b,)) for b in jobs]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not errors, errors
+    record = seed_record(svc)
+    assert [p["partner"] for p in record["_syndicate"]["also_published_at"]] == ["lse-blogs"]
+    assert len([rid for rid, _ in svc.state.query("record")]) == 1
