@@ -344,8 +344,26 @@ def _ingest(svc: Services, message: ArticleMessage) -> IngestResult:
         article = extract_article(page.body, page.url, partner.profile)
     except (FetchError, ExtractError) as exc:
         raise IngestError(partner.id, url, exc.reason) from exc
+    message = _with_page_canonical(svc, partner, message, article.canonical_url)
     record = build_record(partner, message, article, fetched_at=_iso(svc), summary_chars=svc.settings.summary_chars)
     return _merge_and_store(svc, partner, record, f"{record.title}\n\n{article.text}")
+
+
+def _with_page_canonical(
+    svc: Services, partner: Partner, message: ArticleMessage, page_canonical: str | None
+) -> ArticleMessage:
+    """The page's rel=canonical decides the copy's URL, when it points at the same partner.
+
+    Feeds may link an AMP or tracking variant; the page knows its real address. A canonical
+    pointing at another site is not trusted (a page could claim anyone's URL that way).
+    """
+    if not page_canonical:
+        return message
+    rules = svc.registry.url_rules()
+    canonical = canonicalize_url(page_canonical, rules)
+    if canonical == message.canonical_url or svc.registry.partner_for_url(canonical) is not partner:
+        return message
+    return message.model_copy(update={"canonical_url": canonical})
 
 
 def _copy_of(item: dict[str, Any], registry_rank: dict[str, tuple[str, int]]) -> Copy:

@@ -189,3 +189,26 @@ def test_concurrent_ingests_make_one_record(make_services, demo_registry, site_s
     record = seed_record(svc)
     assert [p["partner"] for p in record["_syndicate"]["also_published_at"]] == ["lse-blogs"]
     assert len([rid for rid, _ in svc.state.query("record")]) == 1
+
+
+def test_page_rel_canonical_decides_the_url_on_the_same_partner_only(make_services, demo_registry, site_server):
+    svc = make_services(load_registry(demo_registry))
+    bodies = messages(svc)
+    path = "/lse/cff/2022/01/20/what-dual-circulation-means-for-chinas-trading-partners/"
+    amp = path + "amp/"
+    with urllib.request.urlopen(site_server.url(path), timeout=10) as response:  # loopback
+        html = response.read()
+    site_server.route(amp, body=html, content_type="text/html")  # its rel=canonical names `path`
+    body = json.loads(bodies[path])
+    body["entry"]["url"] = body["canonical_url"] = site_server.url(amp)
+    result = pipeline.ingest_message(svc, json.dumps(body))
+    pipeline.publish_pending(svc)
+    assert [i["url"] for i in published(svc)] == [site_server.url(path)]
+    # a page claiming another partner's URL as its canonical is not believed
+    hijack = html.replace(path.encode(), CGSP_SEED.encode())
+    site_server.route(amp, body=hijack, content_type="text/html")
+    body["entry_hash"] = "x"
+    hijacked = pipeline.ingest_message(svc, json.dumps(body))
+    pipeline.publish_pending(svc)
+    assert hijacked.record_id != result.record_id, "the AMP URL stands for itself, not for the CGSP article"
+    assert site_server.url(CGSP_SEED) not in [i["url"] for i in published(svc)]

@@ -39,13 +39,22 @@ def absolutize(fragment: str, base_url: str) -> str:
     return inner
 
 
-def sanitize_html(fragment: str, base_url: str) -> str:
-    """Absolute links, then allow-list sanitizing; links get rel=noopener noreferrer."""
+def _clean(fragment: str) -> str:
     return nh3.clean(
-        absolutize(fragment, base_url),
+        fragment,
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes=URL_SCHEMES,
         link_rel="noopener noreferrer",
         strip_comments=True,
-    ).strip()
+    )
+
+
+def sanitize_html(fragment: str, base_url: str) -> str:
+    """Allow-list sanitizing, absolute links, and sanitizing once more.
+
+    lxml (which resolves links) and nh3 parse hostile markup differently, so links are made
+    absolute on what nh3 kept, and the result goes through nh3 again: what leaves here is
+    exactly what nh3 accepts, with no relative URL left (links get rel=noopener noreferrer).
+    """
+    return _clean(absolutize(_clean(fragment), base_url)).strip()
