@@ -25,6 +25,7 @@ from syndicate import pipeline
 from syndicate.adapters import StorageError
 from syndicate.adapters.aws import SqsQueue
 from syndicate.fetch import FetchError
+from syndicate.idempotency import WorkerDeadline
 from syndicate.registry import parse_registry
 from syndicate.runtime import build_aws
 
@@ -202,6 +203,7 @@ def test_soak_with_faults_and_duplicates(aws_resources, soak_site):
     ):
         fail_on_the_wire(client, rng, FAULT_RATE, counts, label)
     # Calls that fail even after botocore's retries, or succeed but are reported as failed.
+    svc.index_workers = 1  # one driver thread plays one Lambda at a time
     svc.store = Flaky(svc.store, rng, RESIDUAL_RATE, StorageError, counts, "s3")
     svc.state = Flaky(svc.state, rng, RESIDUAL_RATE, StorageError, counts, "dynamodb")
     queue = Flaky(
@@ -238,6 +240,9 @@ def test_soak_with_faults_and_duplicates(aws_resources, soak_site):
         idle = 0
         for message in batch:
             deliveries[message.message_id] += 1
+            # Each delivery is a Lambda invocation with a short timeout: an idempotency claim
+            # left behind by a crashed attempt expires with it, as it would in Lambda.
+            svc.lambda_context = WorkerDeadline(3.0)
             try:
                 pipeline.ingest_message(svc, message.body)
                 svc.queue.delete(message.receipt)

@@ -28,8 +28,6 @@ import json
 import os
 import re
 
-import pytest
-
 try:
     from hypothesis import HealthCheck, Phase, given, settings
     from hypothesis import strategies as st
@@ -445,7 +443,6 @@ def pages_with_urls(draw: st.DrawFn) -> str:
 # A crash this property finds in attribution/page.py (the lead's file): urljoin raises
 # ValueError on 'http://[::1' and it escapes extract_article. Strict: when page.py is fixed
 # this passes, the marker must go, and the property keeps guarding every URL slot.
-@pytest.mark.xfail(strict=True, raises=ValueError, reason="attribution/page.py: urljoin ValueError escapes")
 @settings(
     max_examples=_PAGE_EXAMPLES,
     deadline=None,

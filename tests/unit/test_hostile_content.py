@@ -656,21 +656,17 @@ def test_a_huge_page_finishes() -> None:
     assert isinstance(result, Article) and "Paragraph 2999:" in result.text
 
 
-# Found by these tests; extract/article.py belongs to the lead, so they are reported as
-# expected failures (strict: the day they pass, the marker must go). The fix proposed: decode
-# page bytes ourselves (BOM, then the HTTP/meta charset, else UTF-8 with a per-byte
-# windows-1252 fallback, as feeds.parse does) and hand trafilatura a str.
-_MOJIBAKE = "page bytes are decoded by guessing one charset for the whole page: mojibake"
+# Found by these tests (pages were decoded by guessing one charset for the whole page); fixed
+# by extract.article.decode_page: BOM, then the meta charset, else UTF-8 with a per-byte
+# windows-1252 fallback, as feeds.parse does.
 
 
-@pytest.mark.xfail(strict=True, reason=_MOJIBAKE)
 def test_a_utf8_page_with_one_latin1_byte_keeps_its_utf8() -> None:
     page = b'<html><head><meta charset="utf-8"></head><body><p>caf\xe9 ' + "naïve 日本 ".encode() + PARA.encode()
     result = extract(page + b"</p></body></html>")
     assert isinstance(result, Article) and "naïve 日本" in result.text  # is 'naĂŻve ć—Ąćś¬'
 
 
-@pytest.mark.xfail(strict=True, reason=_MOJIBAKE)
 def test_a_latin1_page_without_a_charset_reads_as_windows_1252() -> None:
     result = extract(f"<html><body><p>naïve café Zürich</p>{PARA}</body></html>".encode("latin-1"))
     assert isinstance(result, Article) and "naïve café Zürich" in result.text  # is 'na’ve cafķ Z³rich'
@@ -684,17 +680,11 @@ def test_feed_errors_pickle_with_their_url_and_reason() -> None:
     assert (error.url, error.reason, str(error)) == (FEED_URL, "a reason", f"{FEED_URL}: a reason")
 
 
-# Found by fuzzing with malformed URLs (see test_fuzz_parsing.py): attribution/page.py joins
-# every href it reads with urljoin, which raises ValueError for 'http://[::1' (an unclosed
-# IPv6 bracket), and the ValueError escapes extract_article as a crash instead of an
-# ExtractError or an Article without that fact. page.py belongs to the lead; proposed fix: one
-# helper that joins and returns None on ValueError (and for non-http(s) results), used by
-# every urljoin in page.py.
+# Found by fuzzing with malformed URLs (see test_fuzz_parsing.py): urljoin raises ValueError for
+# 'http://[::1' (an unclosed IPv6 bracket); attribution.page.join_url now drops such a link.
 _BAD_HREF = "http://[::1"
-_URLJOIN_CRASH = "attribution/page.py: urljoin raises ValueError on a malformed href (lead's file)"
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError, reason=_URLJOIN_CRASH)
 @pytest.mark.parametrize(
     "markup",
     [
@@ -718,12 +708,6 @@ def test_a_malformed_href_is_not_a_crash(markup: str) -> None:
     assert isinstance(result, (Article, ExtractError))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ValueError,
-    reason="attribution/page.py catches json.JSONDecodeError only; int() of a >4300-digit number "
-    "raises a plain ValueError (lead's file; fix: catch ValueError, of which JSONDecodeError is one)",
-)
 def test_json_ld_with_a_huge_integer_is_not_a_crash() -> None:
     page = (
         f'<html><head><script type="application/ld+json">[{"1" * 5000}]</script></head>'

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import lxml.html
 
@@ -43,6 +43,20 @@ _ORDINAL = re.compile(r"(\d{1,2})(?:st|nd|rd|th)\b")
 _MONTHS = {m: i for i, m in enumerate(
     ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
      "november", "december"], start=1)}
+
+
+def join_url(base: str, href: str | None) -> str | None:
+    """`href` resolved against `base`, or None when it is malformed or not http(s): a page's
+    odd link loses that one fact, never the article."""
+    if not href or not href.strip():
+        return None
+    try:
+        joined = urljoin(base, href.strip())
+        scheme = urlsplit(joined).scheme
+        urlsplit(joined).port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError:
+        return None
+    return joined if scheme in ("http", "https") else None
 
 
 def text_of(node: Any) -> str:
@@ -124,7 +138,7 @@ def _jsonld_objects(doc: Any) -> Iterator[dict[str, Any]]:
     for script in doc.xpath("//script[@type='application/ld+json']"):
         try:
             data = json.loads(script.text or "")
-        except (json.JSONDecodeError, RecursionError):
+        except (ValueError, RecursionError):  # JSONDecodeError, and int() of absurdly long numbers
             continue
         stack = [data]
         while stack:
@@ -145,7 +159,7 @@ def _as_authors(value: Any, base: str) -> list[Author]:
             out.extend(Author(name=n) for n in split_names(v))
         elif isinstance(v, dict) and isinstance(v.get("name"), str) and v["name"].strip():
             url = v.get("url") if isinstance(v.get("url"), str) else None
-            out.append(Author(name=_WS.sub(" ", v["name"]).strip(), url=urljoin(base, url) if url else None))
+            out.append(Author(name=_WS.sub(" ", v["name"]).strip(), url=join_url(base, url)))
     return out
 
 
@@ -187,7 +201,7 @@ def _image_credit(node: Any, text: str, base: str, featured: str | None) -> Imag
         found = spdx_from_text(text)
         if found:
             licence = {"spdx": found[0], "url": found[1]}
-    return Image(url=urljoin(base, featured) if featured else base, credit=credit, licence=licence)
+    return Image(url=join_url(base, featured) or base, credit=credit, licence=licence)
 
 
 def read_page_facts(page: bytes | str, url: str, author_box_xpath: str | None = None) -> PageFacts:
@@ -205,7 +219,7 @@ def read_page_facts(page: bytes | str, url: str, author_box_xpath: str | None = 
     for link in doc.xpath("//a[contains(concat(' ', normalize-space(@rel), ' '), ' author ')]"):
         name = text_of(link)
         if name and name.casefold() not in {a.name.casefold() for a in facts.rel_authors}:
-            facts.rel_authors.append(Author(name=name, url=urljoin(url, link.get("href", "")) or None))
+            facts.rel_authors.append(Author(name=name, url=join_url(url, link.get("href"))))
     if author_box_xpath:
         for box in doc.xpath(author_box_xpath):
             names = box.xpath(".//*[self::h2 or self::h3 or self::h4 or self::strong][1]")
@@ -214,7 +228,7 @@ def read_page_facts(page: bytes | str, url: str, author_box_xpath: str | None = 
             if name:
                 facts.author_boxes.append(Author(name=name, bio=bio, affiliation=affiliation_from_bio(bio)))
     canonical = doc.xpath("//link[@rel='canonical']/@href")
-    facts.canonical_url = urljoin(url, canonical[0].strip()) if canonical else None
+    facts.canonical_url = join_url(url, canonical[0]) if canonical else None
     desc = doc.xpath("//meta[@name='description']/@content | //meta[@property='og:description']/@content")
     facts.description = desc[0].strip() if desc and desc[0].strip() else None
     featured = (doc.xpath("//meta[@property='og:image']/@content") or [None])[0]
@@ -236,7 +250,7 @@ def read_page_facts(page: bytes | str, url: str, author_box_xpath: str | None = 
                              if match.group("pub").split()[0] in text_of(a)), None)
                 facts.original = Publisher(
                     name=match.group("pub").strip(),
-                    url=urljoin(url, link) if link else None,
+                    url=join_url(url, link),
                     date_published=parse_human_date(match.group("date")),
                 )
                 facts.crosspost_text = text
