@@ -18,7 +18,8 @@ Everything is ingested in a shuffled order into an `LshIndex` on the local SQLit
 table, each article looked up before it is added, and the printed figures are:
 
 - precision and recall over duplicate pairs, and the false merges;
-- state reads and writes per lookup and per add, counted by `CountingStateStore`;
+- state reads and writes per lookup and per add, counted by `CountingStateStore` (requests:
+  a lookup's batched read of all band sets counts one);
 - time per article (fingerprint + lookup + add) relative to trafilatura's extraction of a
   demo page measured in the same run (a machine-independent ratio);
 - reads per lookup for the same probe articles against 1,000 and 20,000 stored articles.
@@ -645,7 +646,7 @@ def run_scale(sizes: list[int], n_probes: int, state_path: Path, seed: int) -> S
             counting.reset()
             index.find_duplicates(f"probe-{i}", fp)
             reads += counting.reads
-            rows += counting.counts.get("rows", 0)
+            rows += counting.counts.get("members", 0)
         result.sizes.append(size)
         result.reads_per_lookup.append(reads / n_probes)
         result.candidates_per_lookup.append(cands / n_probes)
@@ -722,7 +723,7 @@ def main(argv: list[str] | None = None) -> int:
     ):
         print(
             f"at {size:>6} stored articles: {reads:.2f} reads per lookup "
-            f"({cands:.2f} LSH candidates, {rows:.2f} band rows returned)"
+            f"({cands:.2f} LSH candidates, {rows:.2f} band set members returned)"
         )
     flatness = s.reads_per_lookup[-1] / s.reads_per_lookup[0]
     print(f"reads per lookup {s.sizes[-1]} vs {s.sizes[0]}: x{flatness:.3f} (scale run {scale_s:.1f} s)")

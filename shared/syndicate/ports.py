@@ -59,6 +59,14 @@ class StateStore(Protocol):
     """A table of JSON items addressed by (partition key, sort key).
 
     Items are plain JSON-compatible dicts. `query` returns one partition sorted by sort key.
+
+    A key may instead hold a *set* of strings, changed one member at a time with
+    `add_to_set` / `remove_from_set` and read many keys at once with `get_sets`. Sets exist
+    so that many writers can add to one item without a read-modify-write race, and so that
+    a reader can fetch dozens of them in one request (the near-duplicate index keeps one set
+    of document ids per LSH band bucket). A key holds either a JSON item or a set, never
+    both: `get` and `query` do not see sets, and mixing the two on one key is undefined
+    (DynamoDB keeps them in one item, SQLite in separate tables).
     """
 
     def get(self, pk: str, sk: str) -> dict[str, Any] | None: ...
@@ -73,6 +81,27 @@ class StateStore(Protocol):
 
     def query(self, pk: str) -> list[tuple[str, dict[str, Any]]]:
         """All (sort key, item) pairs of one partition, in sort-key order."""
+        ...
+
+    def add_to_set(self, pk: str, sk: str, member: str) -> None:
+        """Add `member` (a non-empty string) to the set at (pk, sk), creating it if needed.
+
+        Atomic and idempotent: concurrent adders never lose each other's members, and adding
+        a present member changes nothing. A set is an item, so DynamoDB's 400 KB item limit
+        applies to the sum of its members (StorageError beyond it, on both backends).
+        """
+        ...
+
+    def remove_from_set(self, pk: str, sk: str, member: str) -> None:
+        """Remove `member` from the set at (pk, sk); a missing member or set is not an error."""
+        ...
+
+    def get_sets(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], set[str]]:
+        """The sets at many keys in as few requests as the backend allows (strongly consistent).
+
+        Every requested key is in the result; a key with no set (never added to, or emptied)
+        maps to an empty set. Duplicate keys are allowed and read once.
+        """
         ...
 
 

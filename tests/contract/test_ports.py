@@ -331,6 +331,147 @@ def test_state_non_json_values_refused(state: StateStore) -> None:
     assert state.query("p") == []
 
 
+# ---------------------------------------------------------------------------- state sets
+
+
+def test_state_sets_add_remove_get(state: StateStore) -> None:
+    state.add_to_set("lsh#b00#ab", "ids", "doc-1")
+    state.add_to_set("lsh#b00#ab", "ids", "doc-2")
+    state.add_to_set("lsh#b00#ab", "ids", "doc-1")  # idempotent
+    state.add_to_set("lsh#b01#cd", "ids", "doc-3")
+    state.add_to_set("lsh#b00#ab", "other", "doc-9")  # another sort key is another set
+    keys = [("lsh#b00#ab", "ids"), ("lsh#b01#cd", "ids"), ("never", "ids")]
+    assert state.get_sets(keys) == {
+        ("lsh#b00#ab", "ids"): {"doc-1", "doc-2"},
+        ("lsh#b01#cd", "ids"): {"doc-3"},
+        ("never", "ids"): set(),  # every requested key is present; missing means empty
+    }
+    state.remove_from_set("lsh#b00#ab", "ids", "doc-1")
+    state.remove_from_set("lsh#b00#ab", "ids", "doc-1")  # already gone: fine
+    state.remove_from_set("lsh#b01#cd", "ids", "doc-3")  # empties the set
+    state.remove_from_set("never", "ids", "doc-3")  # no such set: fine, and nothing is created
+    assert state.get_sets(keys) == {
+        ("lsh#b00#ab", "ids"): {"doc-2"},
+        ("lsh#b01#cd", "ids"): set(),
+        ("never", "ids"): set(),
+    }
+    state.add_to_set("lsh#b01#cd", "ids", "doc-4")  # an emptied set can grow again
+    assert state.get_sets([("lsh#b01#cd", "ids")]) == {("lsh#b01#cd", "ids"): {"doc-4"}}
+    assert state.get_sets([]) == {}
+
+
+def test_state_sets_are_invisible_to_get_and_query(state: StateStore) -> None:
+    """JSON items and sets do not mix: `get`/`query` never return a set (nor choke on one)."""
+    state.put("p", "item", {"x": 1})
+    state.add_to_set("p", "set", "member")
+    state.add_to_set("q", "set", "member")
+    assert state.query("p") == [("item", {"x": 1})]
+    assert state.get("p", "set") is None and state.get("q", "set") is None
+    assert state.get_sets([("p", "set")]) == {("p", "set"): {"member"}}
+
+
+def test_state_get_sets_many_keys_duplicates_and_unicode(state: StateStore) -> None:
+    """250 keys: past one BatchGetItem's 100-key limit, with a key repeated and non-ASCII ids."""
+    keys = [(f"bucket#{i:03d}", "ids") for i in range(250)]
+    for i, (pk, sk) in enumerate(keys):
+        if i % 3 == 0:
+            state.add_to_set(pk, sk, f"doc-{i}")
+            state.add_to_set(pk, sk, f"dóc-🚀-{i}")
+    result = state.get_sets(keys + keys[:5])
+    assert set(result) == set(keys)
+    for i, key in enumerate(keys):
+        assert result[key] == ({f"doc-{i}", f"dóc-🚀-{i}"} if i % 3 == 0 else set())
+
+
+def test_state_sets_refuse_empty_members_and_keys(state: StateStore) -> None:
+    with pytest.raises(ValueError):
+        state.add_to_set("p", "s", "")
+    with pytest.raises(ValueError):
+        state.add_to_set("", "s", "m")
+    with pytest.raises(ValueError):
+        state.remove_from_set("p", "", "m")
+    with pytest.raises(ValueError):
+        state.get_sets([("p", "")])
+
+
+def test_local_state_set_over_the_item_limit_refused(tmp_path: Path) -> None:
+    """A set is one DynamoDB item, which DynamoDB refuses to grow past 400 KB (UpdateItem fails
+    with ValidationException, surfacing as StorageError). moto does not enforce that limit on
+    UpdateItem, so only the local half of the parity is tested: SQLite refuses the same add."""
+    state = SqliteStateStore(tmp_path / "state.sqlite")
+    big = "x" * 100_000
+    for i in range(3):
+        state.add_to_set("big", "ids", f"{i}{big}")
+    with pytest.raises(StorageError):
+        state.add_to_set("big", "ids", f"3{big}{big}")
+    assert len(state.get_sets([("big", "ids")])[("big", "ids")]) == 3
+
+
+def _race_add_to_set(args: tuple[str, int]) -> None:
+    path, worker = args
+    store = SqliteStateStore(path)
+    for i in range(50):
+        store.add_to_set("race", "ids", f"w{worker}-{i}")
+        store.add_to_set("race", "ids", f"shared-{i}")
+
+
+def test_state_concurrent_set_adds_lose_nothing(state: StateStore, tmp_path: Path) -> None:
+    """Adders racing on one set (threads here; processes for SQLite below) keep every member."""
+
+    def add(worker: int) -> None:
+        for i in range(25):
+            state.add_to_set("race", "ids", f"w{worker}-{i}")
+            state.add_to_set("race", "ids", f"shared-{i}")
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(add, range(4)))
+    expected = {f"w{w}-{i}" for w in range(4) for i in range(25)} | {f"shared-{i}" for i in range(25)}
+    assert state.get_sets([("race", "ids")])[("race", "ids")] == expected
+
+
+def test_local_state_set_adds_are_atomic_across_processes(tmp_path: Path) -> None:
+    path = str(tmp_path / "state.sqlite")
+    SqliteStateStore(path)  # create the schema before the race
+    ctx = multiprocessing.get_context("spawn")
+    with ctx.Pool(4) as pool:
+        pool.map(_race_add_to_set, [(path, w) for w in range(4)])
+    members = SqliteStateStore(path).get_sets([("race", "ids")])[("race", "ids")]
+    assert members == {f"w{w}-{i}" for w in range(4) for i in range(50)} | {f"shared-{i}" for i in range(50)}
+
+
+def test_dynamo_get_sets_retries_unprocessed_keys(aws_resources: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """DynamoDB may leave keys unprocessed (throttling): they are asked for again, and a store
+    that never gets them says so instead of returning a silently incomplete answer."""
+    client = aws_resources.client("dynamodb")
+    state = DynamoStateStore(aws_resources.table, client=client)
+    keys = [(f"b#{i}", "ids") for i in range(10)]
+    for pk, sk in keys:
+        state.add_to_set(pk, sk, f"doc-{pk}")
+    real = client.batch_get_item
+    calls: list[int] = []
+
+    def throttled(RequestItems: dict[str, Any]) -> dict[str, Any]:  # boto3's parameter name
+        asked = RequestItems[aws_resources.table]["Keys"]
+        calls.append(len(asked))
+        served, held = asked[:3], asked[3:]  # serve three keys per call, leave the rest
+        response = real(RequestItems={aws_resources.table: {**RequestItems[aws_resources.table], "Keys": served}})
+        if held:
+            response["UnprocessedKeys"] = {aws_resources.table: {"Keys": held}}
+        return dict(response)
+
+    monkeypatch.setattr(client, "batch_get_item", throttled)
+    monkeypatch.setattr("syndicate.adapters.aws._BATCH_GET_BACKOFF_S", 0.001)
+    assert state.get_sets(keys) == {(pk, sk): {f"doc-{pk}"} for pk, sk in keys}
+    assert calls == [10, 7, 4, 1]
+
+    def never(RequestItems: dict[str, Any]) -> dict[str, Any]:
+        return {"Responses": {}, "UnprocessedKeys": RequestItems}
+
+    monkeypatch.setattr(client, "batch_get_item", never)
+    with pytest.raises(StorageError, match="unprocessed"):
+        state.get_sets(keys)
+
+
 _FORKED_STORE: SqliteStateStore | None = None
 
 

@@ -11,6 +11,7 @@ or queue, because a bare "AccessDenied" does not say which of the three is misco
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -21,6 +22,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from ..ports import ObjectStore, PreconditionFailed, Queue, QueueMessage, StateStore
 from . import StorageError, decode_item, encode_item, validate_item_key, validate_key
+from .local import SET_ATTRIBUTE
 
 __all__ = [
     "DynamoStateStore",
@@ -33,6 +35,12 @@ __all__ = [
 # SQS limits: 10 entries per SendMessageBatch and 256 KiB for the whole batch payload.
 _SQS_BATCH_ENTRIES = 10
 _SQS_BATCH_BYTES = 256 * 1024
+
+# BatchGetItem takes at most 100 keys per request. Keys DynamoDB leaves unprocessed (throttling,
+# or the 16 MB response limit) are asked for again after a short, doubling pause.
+_BATCH_GET_KEYS = 100
+_BATCH_GET_ATTEMPTS = 8
+_BATCH_GET_BACKOFF_S = 0.05
 
 _CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 5})
 
@@ -179,6 +187,11 @@ class DynamoStateStore:
     identical to the SQLite store (floats, nesting and unicode round-trip the same way) at the
     cost of server-side updates of single fields, which the pipeline does not use. All reads
     are strongly consistent: the pipeline reads what it just wrote (feed health, pending marks).
+
+    Sets (`add_to_set` and friends) are a String Set attribute `members` instead of `data`,
+    changed in place by UpdateItem's ADD and DELETE actions, so concurrent adders never race
+    and no schema change is needed. `get` and `query` skip items without `data`, as the SQLite
+    store, which keeps sets in another table, never shows them either.
     """
 
     def __init__(self, table_name: str, client: Any = None) -> None:
@@ -204,7 +217,7 @@ class DynamoStateStore:
         with _errors(f"get {self._where(pk, sk)}"):
             response = self.client.get_item(TableName=self.table_name, Key=self._key(pk, sk), ConsistentRead=True)
         item = response.get("Item")
-        return None if item is None else decode_item(item["data"]["S"])
+        return None if item is None or "data" not in item else decode_item(item["data"]["S"])
 
     def put(self, pk: str, sk: str, data: dict[str, Any]) -> None:
         item = self._item(pk, sk, data)
@@ -243,12 +256,87 @@ class DynamoStateStore:
         with _errors(f"query DynamoDB table {self.table_name!r} partition {pk!r}"):
             while True:
                 response = self.client.query(**request)
-                results.extend((item["sk"]["S"], decode_item(item["data"]["S"])) for item in response.get("Items", []))
+                results.extend(
+                    (item["sk"]["S"], decode_item(item["data"]["S"]))
+                    for item in response.get("Items", [])
+                    if "data" in item  # set items are not JSON items
+                )
                 last = response.get("LastEvaluatedKey")
                 if not last:
                     break
                 request["ExclusiveStartKey"] = last
         return results
+
+    def _update_set(self, action: str, pk: str, sk: str, member: str) -> None:
+        validate_item_key(pk, sk)
+        if not isinstance(member, str) or not member:
+            raise ValueError(f"set member must be a non-empty string, got {member!r}")
+        request: dict[str, Any] = {
+            "TableName": self.table_name,
+            "Key": self._key(pk, sk),
+            "UpdateExpression": f"{action} #m :v",
+            "ExpressionAttributeNames": {"#m": SET_ATTRIBUTE},
+            "ExpressionAttributeValues": {":v": {"SS": [member]}},
+        }
+        if action == "DELETE":
+            # UpdateItem creates missing items; a removal must not leave an empty item behind.
+            request["ConditionExpression"] = "attribute_exists(pk)"
+        try:
+            self.client.update_item(**request)
+        except ClientError as exc:
+            if action == "DELETE" and _error_code(exc) == "ConditionalCheckFailedException":
+                return
+            raise _storage_error(f"{action.lower()} set member of {self._where(pk, sk)}", exc) from exc
+        except BotoCoreError as exc:
+            raise _storage_error(f"{action.lower()} set member of {self._where(pk, sk)}", exc) from exc
+
+    def add_to_set(self, pk: str, sk: str, member: str) -> None:
+        """One UpdateItem `ADD members :v`: atomic on the server, idempotent, creates the item."""
+        self._update_set("ADD", pk, sk, member)
+
+    def remove_from_set(self, pk: str, sk: str, member: str) -> None:
+        """One UpdateItem `DELETE members :v` (DynamoDB drops the attribute when it empties)."""
+        self._update_set("DELETE", pk, sk, member)
+
+    def get_sets(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], set[str]]:
+        """BatchGetItem, 100 keys per request, strongly consistent, projecting only the set.
+
+        UnprocessedKeys are requested again after a short doubling backoff; after
+        `_BATCH_GET_ATTEMPTS` rounds without progress on them a StorageError says so.
+        """
+        result: dict[tuple[str, str], set[str]] = {}
+        for pk, sk in keys:
+            validate_item_key(pk, sk)
+            result[(pk, sk)] = set()
+        unique = list(result)  # DynamoDB refuses a batch that names one key twice
+        where = f"batch get from DynamoDB table {self.table_name!r}"
+        for start in range(0, len(unique), _BATCH_GET_KEYS):
+            pending = [self._key(pk, sk) for pk, sk in unique[start : start + _BATCH_GET_KEYS]]
+            for attempt in range(_BATCH_GET_ATTEMPTS):
+                if attempt:
+                    time.sleep(_BATCH_GET_BACKOFF_S * 2 ** (attempt - 1))
+                request = {
+                    self.table_name: {
+                        "Keys": pending,
+                        "ConsistentRead": True,
+                        "ProjectionExpression": "pk, sk, #m",
+                        "ExpressionAttributeNames": {"#m": SET_ATTRIBUTE},
+                    }
+                }
+                with _errors(where):
+                    response = self.client.batch_get_item(RequestItems=request)
+                for item in response.get("Responses", {}).get(self.table_name, []):
+                    members = item.get(SET_ATTRIBUTE, {}).get("SS", [])
+                    result[(item["pk"]["S"], item["sk"]["S"])].update(members)
+                pending = (response.get("UnprocessedKeys") or {}).get(self.table_name, {}).get("Keys", [])
+                if not pending:
+                    break
+            else:
+                raise StorageError(
+                    f"{where}: {len(pending)} keys still unprocessed after {_BATCH_GET_ATTEMPTS} attempts (throttled?)",
+                    code="UnprocessedKeys",
+                )
+        return result
 
 
 class SqsQueue:

@@ -184,6 +184,12 @@ class LocalObjectStore:
 _INHERITED: list[sqlite3.Connection] = []
 
 
+def _validate_member(pk: str, sk: str, member: str) -> None:
+    validate_item_key(pk, sk)
+    if not isinstance(member, str) or not member:
+        raise ValueError(f"set member must be a non-empty string, got {member!r}")
+
+
 class _SqliteFile:
     """Connection handling shared by the state store and the queue.
 
@@ -242,10 +248,21 @@ class _SqliteFile:
         self._local.conn = None
 
 
+# The DynamoDB attribute holding a set's members (a String Set); `DynamoStateStore` uses it,
+# and the SQLite store counts its name in a set's size just as DynamoDB does.
+SET_ATTRIBUTE = "members"
+
+# Chunk of keys per `get_sets` SELECT: two bound variables per key stays under the 999
+# variables SQLite before 3.32 allows per statement.
+_SET_KEYS_PER_SELECT = 400
+
+
 class SqliteStateStore(_SqliteFile):
     """The state table in one SQLite file: rows of (pk, sk, data as JSON text).
 
-    It may share its file with `SqliteQueue` (they use different tables).
+    Sets live in their own table, one row per member, so adding a member is one INSERT OR
+    IGNORE (atomic across threads and processes, as DynamoDB's ADD is) and never a rewrite
+    of the whole set. It may share its file with `SqliteQueue` (they use different tables).
     """
 
     def __repr__(self) -> str:
@@ -256,6 +273,11 @@ class SqliteStateStore(_SqliteFile):
             "CREATE TABLE IF NOT EXISTS items ("
             " pk TEXT NOT NULL, sk TEXT NOT NULL, data TEXT NOT NULL,"
             " PRIMARY KEY (pk, sk)) WITHOUT ROWID"
+        )
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS sets ("
+            " pk TEXT NOT NULL, sk TEXT NOT NULL, member TEXT NOT NULL,"
+            " PRIMARY KEY (pk, sk, member)) WITHOUT ROWID"
         )
 
     def _encode(self, pk: str, sk: str, data: dict[str, Any]) -> str:
@@ -301,6 +323,46 @@ class SqliteStateStore(_SqliteFile):
         with self._connect() as conn:
             rows = conn.execute("SELECT sk, data FROM items WHERE pk = ? ORDER BY sk", (pk,)).fetchall()
         return [(sk, decode_item(data)) for sk, data in rows]
+
+    def add_to_set(self, pk: str, sk: str, member: str) -> None:
+        """INSERT OR IGNORE of one member row, refused (and rolled back) when the set would
+        pass the item size DynamoDB enforces, so an ever-growing set fails here first."""
+        _validate_member(pk, sk, member)
+        with self._transaction() as conn:
+            cursor = conn.execute("INSERT OR IGNORE INTO sets (pk, sk, member) VALUES (?, ?, ?)", (pk, sk, member))
+            if cursor.rowcount != 1:
+                return  # already a member: nothing changed
+            (members_bytes,) = conn.execute(
+                "SELECT COALESCE(SUM(LENGTH(CAST(member AS BLOB))), 0) FROM sets WHERE pk = ? AND sk = ?", (pk, sk)
+            ).fetchone()
+            size = sum(len(s.encode("utf-8")) for s in ("pk", pk, "sk", sk, SET_ATTRIBUTE)) + int(members_bytes)
+            if size > MAX_ITEM_BYTES:
+                raise StorageError(
+                    f"state table {self.path}: set ({pk!r}, {sk!r}) would be {size} bytes, "
+                    f"over the {MAX_ITEM_BYTES}-byte limit DynamoDB enforces",
+                    code="ValidationException",
+                )
+
+    def remove_from_set(self, pk: str, sk: str, member: str) -> None:
+        _validate_member(pk, sk, member)
+        with self._connect() as conn:
+            conn.execute("DELETE FROM sets WHERE pk = ? AND sk = ? AND member = ?", (pk, sk, member))
+
+    def get_sets(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], set[str]]:
+        """One SELECT per 400 keys (one for the index's 32 bands), each key an index lookup."""
+        result: dict[tuple[str, str], set[str]] = {}
+        for pk, sk in keys:
+            validate_item_key(pk, sk)
+            result[(pk, sk)] = set()
+        unique = list(result)
+        with self._connect() as conn:
+            for start in range(0, len(unique), _SET_KEYS_PER_SELECT):
+                chunk = unique[start : start + _SET_KEYS_PER_SELECT]
+                where = " OR ".join(["(pk = ? AND sk = ?)"] * len(chunk))
+                params = [part for key in chunk for part in key]
+                for pk, sk, member in conn.execute(f"SELECT pk, sk, member FROM sets WHERE {where}", params):
+                    result[(pk, sk)].add(member)
+        return result
 
 
 class SqliteQueue(_SqliteFile):

@@ -2,24 +2,32 @@
 
 Layout (every key under `namespace`, "lsh" by default):
 
-    ("<ns>#b<band>#<bucket>", doc_id)  {}                        one item per band per document
-    ("<ns>#doc#<doc_id>", "fp")        {"sig", "sh", "n"}        the document's fingerprint
-    ("<ns>#config", "v1")              the MinHash config         written once, checked on first use
+    ("<ns>#b<band>#<bucket>", "ids")   set of doc ids              one set item per band bucket
+    ("<ns>#doc#<doc_id>", "fp")        {"sig", "sh", "n"}          the document's fingerprint
+    ("<ns>#config", "v1")              the MinHash config + layout  written once, checked on first use
 
 `<bucket>` is a hash of the document's signature rows in that band, so documents that agree
-on a whole band share a partition. A lookup is then one `query` per band (32 by default)
-plus one `get` per candidate to verify it, and an `add` one `put` per band plus one for the
-fingerprint: the cost of a lookup depends on how many documents collide with this one, not on
-how many are stored. Keeping the bands in one object instead (rensa's in-memory LSH, pickled)
-would mean reading and rewriting 100+ MB per article at 100,000 articles.
+on a whole band share a set. A lookup is then ONE `get_sets` of the 32 band keys (a single
+DynamoDB BatchGetItem) plus one `get` per candidate to verify it, and an `add` one
+`add_to_set` per band plus one `put` for the fingerprint: the cost of a lookup depends on how
+many documents collide with this one, not on how many are stored. An earlier layout kept one
+item per band per document and ran 32 queries per lookup: 32 round trips in DynamoDB, and a
+full table scan each under moto. Keeping the bands in one object instead (rensa's in-memory
+LSH, pickled) would mean reading and rewriting 100+ MB per article at 100,000 articles.
+
+A bucket's set grows with the documents that share it; DynamoDB caps an item at 400 KB,
+about 10,000 ids of 30 characters in one bucket. Only texts agreeing on a whole band (4
+MinHash rows) share a bucket, so reaching that takes thousands of near-identical documents
+(the same boilerplate stub indexed over and over); the store then refuses the add with a
+StorageError rather than silently dropping the id.
 
 Candidates are verified with the exact Jaccard similarity of the two shingle sets, so LSH's
 false positives (different articles that happen to share a band) never become merges; its
 false negatives (copies that share no band) are what the 32 x 4 banding keeps rare above
 Jaccard 0.5.
 
-Concurrency: adds are idempotent and write the fingerprint last, so a crash mid-add leaves
-band items whose candidates are skipped (no fingerprint yet) and a retry completes it. Two
+Concurrency: adds are idempotent (set ADD) and write the fingerprint last, so a crash mid-add
+leaves band members whose candidates are skipped (no fingerprint yet) and a retry completes it. Two
 near-duplicates added at the same instant can miss each other (each looks up before the other
 has written); the caller closes that gap with its own conditional writes or a reconcile pass.
 """
@@ -36,6 +44,7 @@ from ..ports import StateStore
 from .minhash import DEFAULT_CONFIG, Fingerprint, MinHashConfig, fingerprint
 
 __all__ = [
+    "LAYOUT",
     "CountingStateStore",
     "IndexConfigError",
     "LshIndex",
@@ -47,6 +56,11 @@ __all__ = [
 # topic stay at or below about 0.1. 0.5 sits where the 32 x 4 banding still finds nearly all
 # pairs and far above anything unrelated.
 DEFAULT_MIN_JACCARD = 0.5
+
+# Stored with the config: an index written in the earlier one-item-per-band-per-document
+# layout is refused ("rebuild the index") instead of silently finding nothing.
+LAYOUT = "band-sets-v1"
+_BAND_SK = "ids"
 
 _T = TypeVar("_T")
 _R = TypeVar("_R")
@@ -77,10 +91,9 @@ class LshIndex:
     dropped from every fingerprint this index makes; it must be the same set for every call,
     so it is part of the index's configuration in spirit, though not checked.
 
-    `workers` > 1 sends a lookup's band queries and candidate reads concurrently: against
-    DynamoDB each is a network round trip of a few milliseconds, and 32 of them in a row would
-    cost more than the extraction. It needs a thread-safe store (boto3 clients are; the SQLite
-    store opens a connection per thread, so keep 1 locally).
+    `workers` > 1 sends a lookup's candidate reads concurrently: against DynamoDB each is a
+    network round trip of a few milliseconds. It needs a thread-safe store (boto3 clients are;
+    the SQLite store opens a connection per thread, so keep 1 locally).
     """
 
     def __init__(
@@ -112,8 +125,9 @@ class LshIndex:
 
     # ------------------------------------------------------------------------------- keys
 
-    def _band_pk(self, band: int, bucket: str) -> str:
-        return f"{self.namespace}#b{band:02d}#{bucket}"
+    def _band_key(self, band: int, bucket: str) -> tuple[str, str]:
+        """One partition per bucket (no hot partition in DynamoDB), the set under a fixed sk."""
+        return f"{self.namespace}#b{band:02d}#{bucket}", _BAND_SK
 
     def _doc_pk(self, doc_id: str) -> str:
         return f"{self.namespace}#doc#{doc_id}"
@@ -134,7 +148,7 @@ class LshIndex:
         if self._checked:
             return
         pk, sk = f"{self.namespace}#config", "v1"
-        wanted = self.config.identity()
+        wanted: dict[str, Any] = {**self.config.identity(), "layout": LAYOUT}
         stored = self.state.get(pk, sk)
         if stored is None and not self.state.put_if_absent(pk, sk, wanted):
             stored = self.state.get(pk, sk)  # another writer created it first
@@ -154,11 +168,14 @@ class LshIndex:
     def candidates(self, fp: Fingerprint) -> set[str]:
         """Ids of stored documents sharing at least one band with `fp` (unverified).
 
-        Exactly one `query` per band, whatever the number of stored documents.
+        Exactly one `get_sets` of all the bands, whatever the number of stored documents (none
+        for an empty text, which has no bands).
         """
         self._check_config()
-        pks = [self._band_pk(band, bucket) for band, bucket in enumerate(fp.band_keys(self.config))]
-        return {sk for rows in self._map(self.state.query, pks) for sk, _ in rows}
+        keys = [self._band_key(band, bucket) for band, bucket in enumerate(fp.band_keys(self.config))]
+        if not keys:
+            return set()
+        return set().union(*self.state.get_sets(keys).values())
 
     def get(self, doc_id: str) -> Fingerprint | None:
         """The stored fingerprint of `doc_id`, or None when it was never (completely) added."""
@@ -169,8 +186,8 @@ class LshIndex:
         """Stored documents other than `doc_id` whose exact Jaccard with `text` is at least
         `min_jaccard` (the index's default when None), best first, ties by id.
 
-        Costs one query per band plus one get per LSH candidate; writes nothing, so it is safe
-        to call before deciding what to do with the article.
+        Costs one `get_sets` (all bands at once) plus one get per LSH candidate; writes nothing,
+        so it is safe to call before deciding what to do with the article.
         """
         fp = text if isinstance(text, Fingerprint) else self.fingerprint(text)
         threshold = self.min_jaccard if min_jaccard is None else min_jaccard
@@ -188,11 +205,12 @@ class LshIndex:
     def add(self, doc_id: str, fp: Fingerprint) -> None:
         """Record `doc_id` with fingerprint `fp`, replacing whatever it had before.
 
-        One get (the previous fingerprint), then one put per band and one for the fingerprint,
-        which goes last so that a reader never verifies against a half-written entry. Adding
-        the same fingerprint again writes nothing (a redelivered message costs one read). When
-        the text changed, the band items of the old version that the new one does not share
-        are deleted, so a changed article stops matching what it no longer resembles.
+        One get (the previous fingerprint), then one `add_to_set` per band and one put for the
+        fingerprint, which goes last so that a reader never verifies against a half-written
+        entry. Adding the same fingerprint again writes nothing (a redelivered message costs
+        one read). When the text changed, the id is removed from the old version's band sets
+        that the new one does not share, so a changed article stops matching what it no longer
+        resembles.
         """
         if not doc_id:
             raise ValueError("doc_id must be non-empty")
@@ -203,10 +221,10 @@ class LshIndex:
         new_keys = fp.band_keys(self.config)
         old_keys = previous.band_keys(self.config) if previous is not None else []
         for band, bucket in enumerate(new_keys):
-            self.state.put(self._band_pk(band, bucket), doc_id, {})
+            self.state.add_to_set(*self._band_key(band, bucket), doc_id)
         for band, bucket in enumerate(old_keys):
             if band >= len(new_keys) or new_keys[band] != bucket:
-                self.state.delete(self._band_pk(band, bucket), doc_id)
+                self.state.remove_from_set(*self._band_key(band, bucket), doc_id)
         self.state.put(self._doc_pk(doc_id), "fp", fp.to_item())
 
     def remove(self, doc_id: str) -> None:
@@ -217,15 +235,17 @@ class LshIndex:
             return
         self.state.delete(self._doc_pk(doc_id), "fp")
         for band, bucket in enumerate(previous.band_keys(self.config)):
-            self.state.delete(self._band_pk(band, bucket), doc_id)
+            self.state.remove_from_set(*self._band_key(band, bucket), doc_id)
 
 
 @dataclass
 class CountingStateStore:
     """A `StateStore` that counts the calls passing through it, for tests and benchmarks.
 
-    Reads are `get` and `query` calls (each one request to DynamoDB); `rows` counts the items
-    the queries returned, since DynamoDB bills a query by the size it reads.
+    Reads are `get`, `query` and `get_sets` calls (each one request to DynamoDB, a
+    `get_sets` of up to 100 keys being one BatchGetItem); `rows` counts the items the queries
+    returned, `set_keys` the keys `get_sets` asked for and `members` the ids they held, since
+    DynamoDB bills by the items and sizes it reads. Writes are one request each.
     """
 
     inner: StateStore
@@ -238,13 +258,15 @@ class CountingStateStore:
 
     @property
     def reads(self) -> int:
-        """Requests that read: gets and queries."""
-        return self.counts.get("get", 0) + self.counts.get("query", 0)
+        """Requests that read: gets, queries and batched set reads."""
+        return sum(self.counts.get(name, 0) for name in ("get", "query", "get_sets"))
 
     @property
     def writes(self) -> int:
-        """Requests that write: puts, conditional puts and deletes."""
-        return sum(self.counts.get(name, 0) for name in ("put", "put_if_absent", "delete"))
+        """Requests that write: puts, conditional puts, deletes and set member changes."""
+        return sum(
+            self.counts.get(name, 0) for name in ("put", "put_if_absent", "delete", "add_to_set", "remove_from_set")
+        )
 
     def reset(self) -> None:
         self.counts.clear()
@@ -270,3 +292,18 @@ class CountingStateStore:
         rows = self.inner.query(pk)
         self._count("rows", len(rows))
         return rows
+
+    def add_to_set(self, pk: str, sk: str, member: str) -> None:
+        self._count("add_to_set")
+        self.inner.add_to_set(pk, sk, member)
+
+    def remove_from_set(self, pk: str, sk: str, member: str) -> None:
+        self._count("remove_from_set")
+        self.inner.remove_from_set(pk, sk, member)
+
+    def get_sets(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], set[str]]:
+        self._count("get_sets")
+        self._count("set_keys", len(keys))
+        sets = self.inner.get_sets(keys)
+        self._count("members", sum(len(members) for members in sets.values()))
+        return sets
