@@ -376,19 +376,26 @@ class Busy(IngestError):
     """Another ingest holds the merge lock of this record: retry the message later."""
 
 
-LOCK_SECONDS = 120.0
+LOCK_SECONDS = 30.0  # a merge takes well under a second; a dead holder blocks others at most this long
+
+
+def _lease_seconds(svc: Services) -> float:
+    """No longer than the invocation holding it can live (Lambda's remaining time, if known)."""
+    remaining = getattr(svc.lambda_context, "get_remaining_time_in_millis", None)
+    return min(LOCK_SECONDS, remaining() / 1000) if callable(remaining) else LOCK_SECONDS
 
 
 def _lock(svc: Services, name: str) -> str | None:
     """A lease in the state table (a conditional create); None when someone else holds it."""
     token = uuid.uuid4().hex
     now = time.time()
-    if svc.state.put_if_absent("lock", name, {"token": token, "expires": now + LOCK_SECONDS}):
+    lease = _lease_seconds(svc)
+    if svc.state.put_if_absent("lock", name, {"token": token, "expires": now + lease}):
         return token
     held = svc.state.get("lock", name)
     if held is not None and float(held.get("expires", 0)) < now:  # its holder died: take it over
         svc.state.delete("lock", name)
-        if svc.state.put_if_absent("lock", name, {"token": token, "expires": now + LOCK_SECONDS}):
+        if svc.state.put_if_absent("lock", name, {"token": token, "expires": now + lease}):
             return token
     return None
 
