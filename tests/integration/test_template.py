@@ -56,6 +56,9 @@ LAYER_PACKAGES = {
     "pydantic": "pydantic",
     "PyYAML": "yaml",
     "aws-lambda-powertools": "aws_lambda_powertools",
+    "httpcore": "httpcore",
+    "protego": "protego",
+    "rensa": "rensa",
 }
 # SAM policy templates whose generated statements name the resource they are given.
 SCOPED_POLICY_TEMPLATES = {
