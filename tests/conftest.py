@@ -17,4 +17,5 @@ if _TESTS_DIR not in sys.path:
 pytest_plugins = [
     "fixtures.moto",
     "fixtures.http",
+    "fixtures.backends",
 ]

@@ -3,40 +3,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pytest
 
 from syndicate import pipeline
-from syndicate.registry import Registry, load_registry
-from syndicate.runtime import build_aws, build_local
+from syndicate.registry import load_registry
 from syndicate.services import Services
 
-
-@pytest.fixture(params=["local", "aws"])
-def make_services(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[[Registry], Services]]:
-    made: list[Services] = []
-
-    def make(registry: Registry) -> Services:
-        if request.param == "local":
-            svc = build_local(tmp_path / "out", registry, allow_loopback=True)
-        else:
-            res = request.getfixturevalue("aws_resources")
-            svc = build_aws(
-                registry,
-                bucket=res.bucket,
-                table=res.table,
-                queue_url=res.article_queue_url,
-                endpoint_url=res.endpoint,
-                allow_loopback=True,
-            )
-        made.append(svc)
-        return svc
-
-    yield make
-    for svc in made:
-        svc.http.close()
+from fixtures.backends import walk_feed
 
 
 def url_of(body: str) -> str:
@@ -89,14 +63,7 @@ def test_failed_ingest_is_retried_not_remembered(make_services, demo_registry, s
 
 
 def feed_ids(svc: Services) -> set[str]:
-    ids: set[str] = set()
-    key: str | None = "feed.json"
-    while key:
-        doc = json.loads(svc.store.get(key) or b"{}")
-        ids |= {i["id"] for i in doc["items"]}
-        nxt = doc.get("next_url")
-        key = nxt.removeprefix(svc.settings.public_base_url) if nxt else None
-    return ids
+    return {item["id"] for item in walk_feed(svc)}
 
 
 def test_two_publishes_at_once_lose_no_item(make_services, demo_registry, site_server):

@@ -8,16 +8,12 @@ HTML are reported by name while everything else still publishes.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import jsonschema
-import pytest
 
 from syndicate import pipeline
-from syndicate.registry import Registry, load_registry
-from syndicate.runtime import build_aws, build_local
+from syndicate.registry import load_registry
 from syndicate.schema import record_schema
 from syndicate.services import Services
 
@@ -58,36 +54,10 @@ def read_feed(svc: Services, first_key: str, base_url: str) -> list[dict[str, An
 BASE = "https://feeds.example.org/"
 
 
-@pytest.fixture(params=["local", "aws"])
-def make_services(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[[Registry], Services]]:
-    made: list[Services] = []
-
-    def make(registry: Registry) -> Services:
-        if request.param == "local":
-            svc = build_local(tmp_path / "out", registry, allow_loopback=True, base_url=BASE)
-        else:
-            res = request.getfixturevalue("aws_resources")
-            svc = build_aws(
-                registry,
-                bucket=res.bucket,
-                table=res.table,
-                queue_url=res.article_queue_url,
-                endpoint_url=res.endpoint,
-                allow_loopback=True,
-                base_url=BASE,
-            )
-        made.append(svc)
-        return svc
-
-    yield make
-    for svc in made:
-        svc.http.close()
-
-
 def test_sample_site_end_to_end(make_services, demo_registry, site_server):
     registry = load_registry(demo_registry)
     registry.publish = registry.publish.__class__(base_url=None, page_size=4, title="syndicate")
-    svc = make_services(registry)
+    svc = make_services(registry, base_url=BASE)
     svc.settings.page_size = 4
 
     report = pipeline.run(svc)
