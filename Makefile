@@ -13,7 +13,7 @@ VENV312 ?= .venv312
 # pyenv machines: make python3.12 visible next to the default 3.11 (harmless elsewhere).
 export PYENV_VERSION ?= 3.11.7:3.12.1
 
-.PHONY: demo test lint typecheck schema build deploy clean install tools
+.PHONY: demo test soak lint typecheck schema build deploy clean install tools
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -53,10 +53,19 @@ demo: $(VENV)/.installed
 	$(VENV)/bin/syndicate demo --out out
 
 ## The test suite (unit, contract, integration against moto's server, template checks)
+# The fault-injection soak runs 300 entries here: moto's server scans its whole table for some
+# calls, so 1,000 entries take ~20 minutes on this machine (run `make soak` for the full one).
+SOAK_ENTRIES ?= 300
+
 test: tools
-	SAM_CLI=$(abspath $(SAMVENV))/bin/sam CHECKOV=$(abspath $(CHECKOVVENV))/bin/checkov $(PY) -m pytest
+	SOAK_ENTRIES=$(SOAK_ENTRIES) SAM_CLI=$(abspath $(SAMVENV))/bin/sam CHECKOV=$(abspath $(CHECKOVVENV))/bin/checkov \
+	  $(PY) -m pytest
 	@echo "--- the same core suite on Python 3.12 (the Lambda runtime) ---"
 	$(VENV312)/bin/python -m pytest -q -m "not slow" tests/unit tests/contract tests/integration/test_pipeline_run.py
+
+## The fault-injection soak at its full size (1,000 entries against moto's server; slow)
+soak: $(VENV)/.installed
+	SOAK_ENTRIES=1000 $(PY) -m pytest -q -s tests/integration/test_soak_faults.py
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check shared functions tests $(wildcard bench)
