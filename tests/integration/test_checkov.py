@@ -25,13 +25,14 @@ import os
 import re
 import shutil
 import subprocess
-import textwrap
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from syndicate.invoke import load_template
+
+from fixtures.sam import SAM_TRANSFORM_SCRIPT
 
 REPO = Path(__file__).resolve().parents[2]
 TEMPLATE = REPO / "template.yaml"
@@ -270,25 +271,7 @@ def test_checkov_passes_on_the_template(tmp_path: Path) -> None:
 @pytest.fixture(scope="module")
 def transformed_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """template.yaml through the SAM transform (samtranslator from the SAM CLI's venv), as JSON."""
-    script = textwrap.dedent(
-        """
-        import json, sys
-        from samtranslator.translator.transform import transform
-        from samtranslator.yaml_helper import yaml_parse
-
-        template = yaml_parse(open(sys.argv[1]).read())
-        for resource in template["Resources"].values():
-            for key in ("CodeUri", "ContentUri"):
-                if key in resource.get("Properties", {}):
-                    resource["Properties"][key] = "s3://placeholder/code.zip"
-
-        class NoManagedPolicies:
-            def load(self):
-                return {}
-
-        print(json.dumps(transform(template, {}, NoManagedPolicies())))
-        """
-    )
+    script = SAM_TRANSFORM_SCRIPT
     env = {**os.environ, "AWS_DEFAULT_REGION": "us-east-1", "SAM_CLI_TELEMETRY": "0"}
     proc = _run([_interpreter(_sam(), "aws-sam-cli: pip install aws-sam-cli"), "-c", script, str(TEMPLATE)], env)
     assert proc.returncode == 0, f"SAM transform failed:\n{proc.stderr[-4000:]}"

@@ -32,6 +32,8 @@ from syndicate.invoke import load_template
 from syndicate.model import ArticleMessage
 from syndicate.pipeline import entry_hash
 
+from fixtures.sam import SAM_TRANSFORM_SCRIPT
+
 REPO = Path(__file__).resolve().parents[2]
 TEMPLATE = REPO / "template.yaml"
 SEED_URL = "https://blogs.lse.ac.uk/cff/2022/01/14/beijings-wait-and-see-approach-in-kazakhstan/"
@@ -548,25 +550,7 @@ def test_cfn_lint() -> None:
 @pytest.fixture(scope="module")
 def transformed() -> dict[str, Any]:
     """The template after the SAM transform itself: the roles, rules and mappings SAM generates."""
-    script = textwrap.dedent(
-        """
-        import json, sys
-        from samtranslator.translator.transform import transform
-        from samtranslator.yaml_helper import yaml_parse
-
-        template = yaml_parse(open(sys.argv[1]).read())
-        for resource in template["Resources"].values():
-            for key in ("CodeUri", "ContentUri"):
-                if key in resource.get("Properties", {}):
-                    resource["Properties"][key] = "s3://placeholder/code.zip"
-
-        class NoManagedPolicies:
-            def load(self):
-                return {}
-
-        print(json.dumps(transform(template, {}, NoManagedPolicies())))
-        """
-    )
+    script = SAM_TRANSFORM_SCRIPT
     out = _run([_sam_python(_sam()), "-c", script, str(TEMPLATE)], env=_tool_env())
     result: dict[str, Any] = json.loads(out.splitlines()[-1])
     return result
