@@ -32,7 +32,7 @@ import pytest
 
 from syndicate.invoke import load_template
 
-from fixtures.sam import SAM_TRANSFORM_SCRIPT
+from fixtures.sam import SAM_TRANSFORM_SCRIPT, find_sam
 
 REPO = Path(__file__).resolve().parents[2]
 TEMPLATE = REPO / "template.yaml"
@@ -179,15 +179,6 @@ def _interpreter(script: str, what: str) -> str:
     return python
 
 
-def _sam() -> str:
-    """The SAM CLI, found as test_template.py finds it: $SAM_CLI, then PATH, then .tools-sam."""
-    candidates = [os.environ.get("SAM_CLI"), shutil.which("sam"), str(REPO / ".tools-sam" / "bin" / "sam")]
-    for candidate in candidates:
-        if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
-            return candidate
-    pytest.fail("SAM CLI not found (set SAM_CLI or put sam on PATH): install aws-sam-cli: pip install aws-sam-cli")
-
-
 def _run(cmd: list[str], env: dict[str, str], timeout: float = 300) -> subprocess.CompletedProcess[str]:
     return subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout, check=False)
 
@@ -273,7 +264,7 @@ def transformed_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """template.yaml through the SAM transform (samtranslator from the SAM CLI's venv), as JSON."""
     script = SAM_TRANSFORM_SCRIPT
     env = {**os.environ, "AWS_DEFAULT_REGION": "us-east-1", "SAM_CLI_TELEMETRY": "0"}
-    proc = _run([_interpreter(_sam(), "aws-sam-cli: pip install aws-sam-cli"), "-c", script, str(TEMPLATE)], env)
+    proc = _run([_interpreter(find_sam(), "aws-sam-cli: pip install aws-sam-cli"), "-c", script, str(TEMPLATE)], env)
     assert proc.returncode == 0, f"SAM transform failed:\n{proc.stderr[-4000:]}"
     path = tmp_path_factory.mktemp("sam-transformed") / "template.json"
     path.write_text(proc.stdout.splitlines()[-1])

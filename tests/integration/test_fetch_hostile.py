@@ -33,6 +33,8 @@ from syndicate.fetch import (
     UnexpectedContent,
 )
 
+from fixtures.clock import FakeClock
+
 LSE_FEED = "/lse/cff/feed/"
 LSE_SEED = "/lse/cff/2022/01/14/beijings-wait-and-see-approach-in-kazakhstan/"
 
@@ -62,19 +64,6 @@ class ConnectLog:
         self.calls.append((address, port))
         if address not in ("127.0.0.1", "::1"):
             pytest.fail(f"the guard let a connection to {address}:{port} through")
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
 
 
 @pytest.fixture
@@ -339,7 +328,7 @@ def test_an_encoding_we_did_not_ask_for_is_refused(site_server, make_client):
 
 
 def test_304_429_503_403_sequence_with_retry_after(site_server, make_client):
-    clock = FakeClock()
+    clock = FakeClock(1000.0)
     wall = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
     limiter = HostLimiter(max_per_host=2, min_delay=0.0, clock=clock, sleep=clock.sleep)
     client = make_client(limiter=limiter, now=lambda: wall)
@@ -406,7 +395,7 @@ def test_other_errors_say_whether_to_retry(site_server, make_client):
 
 
 def test_per_host_delay_is_shared_by_feeds_and_pages(site_server, make_client):
-    clock = FakeClock()
+    clock = FakeClock(1000.0)
     limiter = HostLimiter(max_per_host=1, min_delay=2.0, clock=clock, sleep=clock.sleep, exempt_hosts=frozenset())
     client = make_client(limiter=limiter)
     starts: list[float] = []

@@ -32,7 +32,7 @@ from syndicate.invoke import load_template
 from syndicate.model import ArticleMessage
 from syndicate.pipeline import entry_hash
 
-from fixtures.sam import SAM_TRANSFORM_SCRIPT
+from fixtures.sam import SAM_TRANSFORM_SCRIPT, find_sam
 
 REPO = Path(__file__).resolve().parents[2]
 TEMPLATE = REPO / "template.yaml"
@@ -151,15 +151,6 @@ def _wildcard_problems(owner: str, statements: list[dict[str, Any]]) -> list[str
             if resource == "*":
                 problems.append(f"{owner}: resource '*' for {statement.get('Action')}")
     return problems
-
-
-def _sam() -> str:
-    """The SAM CLI: $SAM_CLI, then PATH, then the repo's tool venv."""
-    candidates = [os.environ.get("SAM_CLI"), shutil.which("sam"), str(REPO / ".tools-sam" / "bin" / "sam")]
-    for candidate in candidates:
-        if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
-            return candidate
-    pytest.fail("SAM CLI not found (set SAM_CLI or put sam on PATH): install aws-sam-cli: pip install aws-sam-cli")
 
 
 def _sam_python(sam: str) -> str:
@@ -533,7 +524,7 @@ def test_publish_event_is_an_sqs_batch() -> None:
 
 @pytest.mark.slow
 def test_sam_validate_lint() -> None:
-    output = _run([_sam(), "validate", "--lint", "--template-file", str(TEMPLATE)], env=_tool_env())
+    output = _run([find_sam(), "validate", "--lint", "--template-file", str(TEMPLATE)], env=_tool_env())
     assert "is a valid SAM Template" in output
 
 
@@ -551,7 +542,7 @@ def test_cfn_lint() -> None:
 def transformed() -> dict[str, Any]:
     """The template after the SAM transform itself: the roles, rules and mappings SAM generates."""
     script = SAM_TRANSFORM_SCRIPT
-    out = _run([_sam_python(_sam()), "-c", script, str(TEMPLATE)], env=_tool_env())
+    out = _run([_sam_python(find_sam()), "-c", script, str(TEMPLATE)], env=_tool_env())
     result: dict[str, Any] = json.loads(out.splitlines()[-1])
     return result
 
@@ -714,7 +705,7 @@ def sam_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
         pytest.fail("sam build needs python3.12 on PATH (e.g. pyenv install 3.12 and PYENV_VERSION)")
     started = time.monotonic()
     _run(
-        [_sam(), "build", "--template-file", str(TEMPLATE), "--build-dir", str(build_dir), "--no-cached"],
+        [find_sam(), "build", "--template-file", str(TEMPLATE), "--build-dir", str(build_dir), "--no-cached"],
         env=env,
         timeout=900,
     )

@@ -14,18 +14,7 @@ from syndicate.fetch.client import robots_agent
 from syndicate.fetch.errors import MAX_RETRY_AFTER, Blocked, FetchError, RateLimited, Refused, TimedOut
 from syndicate.fetch.politeness import HostCoolingDown, HostLimiter
 
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
+from fixtures.clock import FakeClock
 
 
 def limiter(clock: FakeClock, **kwargs: object) -> HostLimiter:
