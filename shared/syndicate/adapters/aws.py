@@ -113,17 +113,8 @@ class S3ObjectStore:
         return f"S3 bucket {self.bucket!r} key {self.prefix + key!r}"
 
     def get(self, key: str) -> bytes | None:
-        validate_key(key)
-        try:
-            response = self.client.get_object(Bucket=self.bucket, Key=self.prefix + key)
-            body: bytes = response["Body"].read()
-            return body
-        except ClientError as exc:
-            if _error_code(exc) in ("NoSuchKey", "404"):
-                return None
-            raise _storage_error(f"get {self._where(key)}", exc) from exc
-        except BotoCoreError as exc:
-            raise _storage_error(f"get {self._where(key)}", exc) from exc
+        got = self.get_with_etag(key)
+        return None if got is None else got[0]
 
     def get_with_etag(self, key: str) -> tuple[bytes, str] | None:
         validate_key(key)
