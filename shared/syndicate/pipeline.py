@@ -20,7 +20,6 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from .adapters import StorageError
 from .attribution.record import build_record
 from .dedup.merge import Copy, merge_copies
 from .dedup.urls import UrlRules, canonicalize_url
@@ -30,7 +29,7 @@ from .feeds.parse import FeedError, parse_feed
 from .fetch import FetchError
 from .idempotency import idempotent_ingest
 from .model import ArticleMessage, FeedEntry, Record
-from .ports import PreconditionFailed
+from .ports import PreconditionFailed, StorageError
 from .publish.jsonfeed import build_feed_pages
 from .registry import FeedConfig, Partner, RegistryError
 from .services import Services

@@ -1,4 +1,4 @@
-"""The three things the pipeline needs from the outside world, as protocols.
+"""The three things the pipeline needs from the outside world, as protocols, and their errors.
 
 The core talks only to these; `adapters/local.py` (folder, SQLite) and `adapters/aws.py`
 (S3, DynamoDB, SQS) implement them, and one contract test suite runs against both so the
@@ -9,6 +9,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any, Protocol
+
+
+class StorageError(RuntimeError):
+    """A backend refused or failed an operation.
+
+    The message always names the bucket, table or queue involved, because "AccessDenied"
+    alone does not tell an operator which of three resources is misconfigured. `code` carries
+    the backend's error code (such as "NoSuchBucket") when there is one, for callers that
+    decide whether to retry.
+    """
+
+    def __init__(self, message: str, *, code: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 class PreconditionFailed(Exception):

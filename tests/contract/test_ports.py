@@ -18,10 +18,10 @@ from typing import Any
 
 import pytest
 
-from syndicate.adapters import MAX_ITEM_BYTES, StorageError
+from syndicate.adapters import MAX_ITEM_BYTES
 from syndicate.adapters.aws import DynamoStateStore, S3ObjectStore, SqsQueue, create_resources
 from syndicate.adapters.local import LocalObjectStore, SqliteQueue, SqliteStateStore
-from syndicate.ports import ObjectStore, Queue, QueueMessage, StateStore
+from syndicate.ports import ObjectStore, Queue, QueueMessage, StateStore, StorageError
 
 VISIBILITY_S = 1  # short visibility timeout for the redelivery tests, on both backends
 

@@ -23,10 +23,10 @@ from botocore.exceptions import EndpointConnectionError, ReadTimeoutError
 from botocore.retries.standard import ExponentialBackoff
 
 from syndicate import pipeline
-from syndicate.adapters import StorageError
 from syndicate.adapters.aws import SqsQueue
 from syndicate.fetch import FetchError
 from syndicate.idempotency import WorkerDeadline
+from syndicate.ports import StorageError
 from syndicate.registry import parse_registry
 from syndicate.runtime import build_aws
 

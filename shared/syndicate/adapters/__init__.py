@@ -14,8 +14,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ..ports import StorageError
+
 __all__ = [
     "MAX_ITEM_BYTES",
+    "SET_ATTRIBUTE",
     "StorageError",
     "decode_item",
     "encode_item",
@@ -28,19 +31,9 @@ __all__ = [
 # enforces the same ceiling so an oversized record fails on a laptop, not first in the cloud.
 MAX_ITEM_BYTES = 400 * 1024
 
-
-class StorageError(RuntimeError):
-    """A backend refused or failed an operation.
-
-    The message always names the bucket, table or queue involved, because "AccessDenied"
-    alone does not tell an operator which of three resources is misconfigured. `code` carries
-    the backend's error code (such as "NoSuchBucket") when there is one, for callers that
-    decide whether to retry.
-    """
-
-    def __init__(self, message: str, *, code: str | None = None) -> None:
-        super().__init__(message)
-        self.code = code
+# The DynamoDB attribute holding a set's members (a String Set); the SQLite store counts its
+# name in a set's size just as DynamoDB does.
+SET_ATTRIBUTE = "members"
 
 
 def validate_key(key: str) -> str:

@@ -20,9 +20,8 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from ..ports import ObjectStore, PreconditionFailed, Queue, QueueMessage, StateStore
-from . import StorageError, decode_item, encode_item, validate_item_key, validate_key
-from .local import SET_ATTRIBUTE
+from ..ports import ObjectStore, PreconditionFailed, Queue, QueueMessage, StateStore, StorageError
+from . import SET_ATTRIBUTE, decode_item, encode_item, validate_item_key, validate_key
 
 __all__ = [
     "DynamoStateStore",

@@ -21,10 +21,10 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..ports import ObjectStore, PreconditionFailed, Queue, QueueMessage, StateStore
+from ..ports import ObjectStore, PreconditionFailed, Queue, QueueMessage, StateStore, StorageError
 from . import (
     MAX_ITEM_BYTES,
-    StorageError,
+    SET_ATTRIBUTE,
     decode_item,
     encode_item,
     item_size,
@@ -247,10 +247,6 @@ class _SqliteFile:
             conn.close()
         self._local.conn = None
 
-
-# The DynamoDB attribute holding a set's members (a String Set); `DynamoStateStore` uses it,
-# and the SQLite store counts its name in a set's size just as DynamoDB does.
-SET_ATTRIBUTE = "members"
 
 # Chunk of keys per `get_sets` SELECT: two bound variables per key stays under the 999
 # variables SQLite before 3.32 allows per statement.
