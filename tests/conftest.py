@@ -3,7 +3,8 @@
 Fixture code lives in `tests/fixtures/<topic>.py`; each such module is registered below as a
 plugin, which makes its fixtures available to every test without importing them by name.
 `tests/fixtures/moto.py` provides `moto_endpoint`, `aws_resources`, `s3_client`,
-`dynamodb_client` and `sqs_client`.
+`dynamodb_client` and `sqs_client`;
+`tests/fixtures/stores.py` the state table on both adapter sets (`state`).
 """
 
 import sys
@@ -18,4 +19,5 @@ pytest_plugins = [
     "fixtures.moto",
     "fixtures.http",
     "fixtures.backends",
+    "fixtures.stores",
 ]

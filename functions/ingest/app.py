@@ -1,35 +1,42 @@
 """Lambda handler for the ingest step (SQS ArticleQueue, partial batch failures).
 
-Each record body is an `ArticleMessage`; `syndicate.pipeline.ingest_message` does the work
+Each record body is an `ArticleMessage`; `syndicate.pipeline.ingest_article` does the work
 and raises on a page it cannot use. Powertools' batch processor reports only the failed
 message ids back to SQS, so one bad page is retried (and eventually dead-lettered) alone
-instead of dragging its batch-mates with it. When anything succeeded, one small message goes
-to the PublishQueue; its batching window and the publisher's reserved concurrency of 1 turn a
-burst of ingests into a single publish.
+instead of dragging its batch-mates with it. Powertools' Idempotency wraps each message as
+its documentation shows (`idempotent_function` on the record's work, the Lambda context
+registered in the handler), so a redelivered message is not fetched again. When anything
+succeeded, one small message goes to the PublishQueue; its batching window and the
+publisher's reserved concurrency of 1 turn a burst of ingests into a single publish.
 """
 
 from __future__ import annotations
 
 import functools
 import json
-from datetime import UTC, datetime
+from collections.abc import Callable
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.idempotency import idempotent_function
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from syndicate import pipeline
+from syndicate.adapters.idempotency import idempotency_config
+from syndicate.clock import iso_z, utcnow
+from syndicate.model import ArticleMessage
 from syndicate.runtime import services_from_env
-from syndicate.services import Services
+from syndicate.services import Deadline, Services
 
 logger = Logger()
 metrics = Metrics()
 # Returning every id as failed (rather than raising) when the whole batch fails makes SQS
 # retry the same messages either way, and lets a local invoke show the per-message outcome.
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+config = idempotency_config()
 
 
 @functools.cache
@@ -38,15 +45,37 @@ def services() -> Services:
     return services_from_env()
 
 
-def record_handler(record: SQSRecord) -> dict[str, Any]:
+@functools.cache
+def ingest_once() -> Callable[..., dict[str, Any]]:
+    """`ingest(message=<dict>, deadline=...)` under powertools Idempotency (built on first use:
+    the persistence layer needs the environment)."""
+
+    @idempotent_function(data_keyword_argument="message", config=config, persistence_store=services().idempotency)
+    def ingest(message: dict[str, Any], deadline: Deadline) -> dict[str, Any]:
+        article = ArticleMessage.model_validate(message)
+        return pipeline.ingest_article(services(), article, deadline).as_dict()
+
+    return ingest
+
+
+def record_handler(record: SQSRecord, lambda_context: LambdaContext | None = None) -> dict[str, Any]:
     """Ingest one message; an exception marks just this message as failed."""
     try:
-        result = pipeline.ingest_message(services(), record.body)
+        message = pipeline.ingest.parse_message(record.body)
+        deadline = _deadline(lambda_context)
+        result: dict[str, Any] = ingest_once()(message=message.model_dump(mode="json"), deadline=deadline)
     except pipeline.IngestError as exc:
         logger.warning("ingest failed", extra={"partner": exc.partner, "url": exc.url, "reason": exc.reason})
         raise
-    logger.info("ingested", extra={"result": result.as_dict(), "message_id": record.message_id})
-    return result.as_dict()
+    logger.info("ingested", extra={"result": result, "message_id": record.message_id})
+    return result
+
+
+def _deadline(context: LambdaContext | None) -> Deadline:
+    """The invocation's remaining time, as the only thing of the context the core sees."""
+    if context is None:
+        return pipeline.worker_deadline()
+    return lambda: context.get_remaining_time_in_millis() / 1000
 
 
 @logger.inject_lambda_context
@@ -54,7 +83,7 @@ def record_handler(record: SQSRecord) -> dict[str, Any]:
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """Process the batch, report failed message ids, and nudge the publisher if anything landed."""
     received = len(event.get("Records", []))
-    services().lambda_context = context  # idempotency claims last as long as this invocation
+    config.register_lambda_context(context)  # idempotency claims last as long as this invocation
     response = process_partial_response(
         event=event, record_handler=record_handler, processor=processor, context=context
     )
@@ -64,7 +93,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     metrics.add_metric(name="IngestFailures", unit=MetricUnit.Count, value=failed)
     publish_queue = services().publish_queue
     if succeeded and publish_queue is not None:
-        trigger = {"reason": "ingest", "records": succeeded, "at": datetime.now(UTC).isoformat()}
+        trigger = {"reason": "ingest", "records": succeeded, "at": iso_z(utcnow())}
         try:
             publish_queue.send([json.dumps(trigger)])
         except Exception:

@@ -10,6 +10,7 @@ import argparse
 import json
 import os
 import sys
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -99,29 +100,20 @@ PREVIEW_PARTNER = Partner(
 )
 
 
-def preview_record(partner: Partner, body: bytes, url: str, record_id: str | None = None) -> dict[str, Any]:
-    """The record a page would become, with the full extracted text whatever the decision."""
-    from .attribution.record import build_record
-    from .dedup.urls import canonicalize_url
-    from .extract import extract_article
-    from .model import ArticleMessage, FeedEntry
+def preview_record(
+    registry: Registry, partner: Partner, body: bytes, url: str, record_id: str | None = None
+) -> dict[str, Any]:
+    """The record a page would become in a run (the same code as ingest: `pipeline.page_record`),
+    with the full extracted text whatever the republishing decision."""
+    from .clock import iso_z, utcnow
 
-    article = extract_article(body, url, partner.profile)
-    https_hosts = partner.hosts if partner.homepage.startswith("https://") else set()
-    canonical = canonicalize_url(url, https_hosts) if url.startswith("http") else url
-    entry = FeedEntry(url=url, title=article.title or "")
-    message = ArticleMessage(partner=partner.id, feed_url=url, canonical_url=canonical, entry=entry, entry_hash="")
-    item = build_record(partner, message, article, fetched_at=_now_iso()).to_item()
+    message = pipeline.ingest.message_for_page(registry, partner, url)
+    record, article = pipeline.page_record(registry, partner, message, body, url, fetched_at=iso_z(utcnow()))
+    item = record.to_item()
     if record_id:
         item["id"] = record_id
     item["content_text"] = article.text
     return item
-
-
-def _now_iso() -> str:
-    from .services import utcnow
-
-    return utcnow().isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
@@ -130,7 +122,11 @@ def cmd_extract(args: argparse.Namespace) -> int:
     from .fetch import FetchError
     from .runtime import http_client
 
-    partner = load_registry(args.config).partner(args.partner) if args.partner else PREVIEW_PARTNER
+    if args.partner:
+        registry = load_registry(args.config)
+        partner = registry.partner(args.partner)
+    else:
+        registry, partner = Registry(source="(no registry)", partners=[PREVIEW_PARTNER]), PREVIEW_PARTNER
     client = http_client(args.allow_loopback)
     status = EXIT_OK
     try:
@@ -138,11 +134,11 @@ def cmd_extract(args: argparse.Namespace) -> int:
             try:
                 if source.startswith(("http://", "https://")):
                     page = client.get(source)
-                    line = preview_record(partner, page.body, page.url)
+                    line = preview_record(registry, partner, page.body, page.url)
                 else:
                     path = Path(source)
                     url = args.url or path.resolve().as_uri()
-                    line = preview_record(partner, path.read_bytes(), url, None if args.url else path.stem)
+                    line = preview_record(registry, partner, path.read_bytes(), url, None if args.url else path.stem)
             except (ExtractError, FetchError, OSError) as exc:
                 line = {"input": source, "error": str(exc)}
                 status = EXIT_FAILURES
@@ -183,8 +179,9 @@ def cmd_status(args: argparse.Namespace) -> int:
     rows = []
     for partner in registry.partners:
         for feed in partner.feeds:
-            health = svc.state.get("feed", feed.url) or {}
-            rows.append({"partner": partner.id, "feed": feed.url, **health})
+            health = svc.db.feeds.get(feed.url)
+            known = {k: v for k, v in asdict(health).items() if k != "partner"} if health else {}
+            rows.append({"partner": partner.id, "feed": feed.url, **known})
     if args.json:
         print(json.dumps(rows, indent=2))
     else:
@@ -221,8 +218,8 @@ def cmd_backfill(args: argparse.Namespace) -> int:
 
 def cmd_redrive(args: argparse.Namespace) -> int:
     svc = _services(args, load_registry(args.config))
-    for message_id, item in svc.state.query("dead"):
-        print(f"redriving {message_id}: it failed with: {item.get('reason')}")
+    for message_id, letter in svc.db.dead.all():
+        print(f"redriving {message_id}: it failed with: {letter.reason}")
     moved = pipeline.redrive(svc)
     svc.http.close()
     print(f"{moved} message(s) put back on the queue")

@@ -49,8 +49,8 @@ def build_local(
     state_dir: Path | None = None,
 ) -> Services:
     """The embedded default: `out_dir` is the bucket, SQLite under `out_dir/.state` the table and queue."""
+    from .adapters.idempotency import StateStorePersistenceLayer, ingest_guard
     from .adapters.local import LocalObjectStore, SqliteQueue, SqliteStateStore
-    from .idempotency import StateStorePersistenceLayer
 
     out_dir.mkdir(parents=True, exist_ok=True)
     state_dir = state_dir or out_dir / STATE_DIR
@@ -58,11 +58,13 @@ def build_local(
     db = state_dir / "syndicate.sqlite"
     settings = _settings(registry, base_url or out_dir.resolve().as_uri() + "/")
     state = SqliteStateStore(db)
+    persistence = StateStorePersistenceLayer(state)
     return Services(
         registry=registry,
         store=LocalObjectStore(out_dir, reserved=(STATE_DIR,)),
         state=state,
-        idempotency=StateStorePersistenceLayer(state),
+        idempotency=persistence,
+        ingest_guard=ingest_guard(persistence),
         queue=SqliteQueue(db, name="articles"),
         http=http_client(allow_loopback),
         settings=settings,
@@ -83,15 +85,18 @@ def build_aws(
 ) -> Services:
     """S3 (published objects under `public/`), DynamoDB and SQS, optionally at `endpoint_url`."""
     from .adapters import aws
+    from .adapters.idempotency import ingest_guard
 
     s3 = aws.make_client("s3", endpoint_url=endpoint_url)
     dynamodb = aws.make_client("dynamodb", endpoint_url=endpoint_url)
     sqs = aws.make_client("sqs", endpoint_url=endpoint_url)
+    persistence = aws.idempotency_layer(table, client=dynamodb)
     return Services(
         registry=registry,
         store=aws.S3ObjectStore(bucket, prefix=PUBLIC_PREFIX, client=s3),
         state=aws.DynamoStateStore(table, client=dynamodb),
-        idempotency=aws.idempotency_layer(table, client=dynamodb),
+        idempotency=persistence,
+        ingest_guard=ingest_guard(persistence),
         queue=aws.SqsQueue(queue_url, client=sqs),
         publish_queue=aws.SqsQueue(publish_queue_url, client=sqs) if publish_queue_url else None,
         dead_letter_queue=aws.SqsQueue(dead_letter_queue_url, client=sqs) if dead_letter_queue_url else None,

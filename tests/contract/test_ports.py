@@ -38,14 +38,6 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> ObjectStore:
 
 
 @pytest.fixture(params=["local", "aws"])
-def state(request: pytest.FixtureRequest, tmp_path: Path) -> StateStore:
-    if request.param == "local":
-        return SqliteStateStore(tmp_path / "state.sqlite")
-    res = request.getfixturevalue("aws_resources")
-    return DynamoStateStore(res.table, client=res.client("dynamodb"))
-
-
-@pytest.fixture(params=["local", "aws"])
 def queue(request: pytest.FixtureRequest, tmp_path: Path) -> SqliteQueue | SqsQueue:
     """A queue whose messages reappear VISIBILITY_S seconds after an undeleted receive."""
     if request.param == "local":

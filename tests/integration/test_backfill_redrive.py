@@ -72,13 +72,13 @@ def test_failing_message_is_dead_lettered_then_redriven(tmp_path, demo_registry,
     report = pipeline.run(svc)
     failures = [f for f in report.failures if f.url.endswith(page)]
     assert len(failures) == pipeline.MAX_RECEIVES, "retried, then parked"
-    dead = svc.state.query("dead")
-    assert len(dead) == 1 and "HTTP 500" in dead[0][1]["reason"]
+    dead = svc.db.dead.all()
+    assert len(dead) == 1 and "HTTP 500" in dead[0][1].reason
     assert svc.queue.receive(10) == []
 
     site_server.unroute(page)  # the fix
     assert pipeline.redrive(svc) == 1
-    assert svc.state.query("dead") == []
+    assert svc.db.dead.all() == []
     again = pipeline.run(svc)
     assert again.ok
     items = json.loads(svc.store.get("feed.json") or b"{}")["items"]

@@ -153,7 +153,7 @@ def test_concurrent_ingests_make_one_record(make_services, demo_registry, site_s
     assert not errors, errors
     record = seed_record(svc)
     assert [p["partner"] for p in record["_syndicate"]["also_published_at"]] == ["lse-blogs"]
-    assert len([rid for rid, _ in svc.state.query("record")]) == 1
+    assert len(svc.db.records.all()) == 1
 
 
 def test_page_rel_canonical_decides_the_url_on_the_same_partner_only(make_services, demo_registry, site_server):

@@ -9,6 +9,7 @@ import pytest
 from syndicate import pipeline
 from syndicate.registry import load_registry
 from syndicate.services import Services
+from syndicate.state import RecordMeta
 
 from fixtures.backends import walk_feed
 
@@ -39,8 +40,8 @@ def test_redelivered_message_fetches_and_writes_once(make_services, demo_registr
     second = pipeline.ingest_message(svc, body)  # SQS delivered it again
     assert first == second and first.changed
     assert site_server.count(seed) == 1, "the redelivery did not fetch the page again"
-    assert [sk for sk, _ in svc.state.query("pending")] == [first.record_id]
-    assert svc.state.get("record", first.record_id)["version"] == 1
+    assert [rid for rid, _ in svc.db.pending.all()] == [first.record_id]
+    assert svc.db.records.get(first.record_id).version == 1
 
 
 def test_failed_ingest_is_retried_not_remembered(make_services, demo_registry, site_server):
@@ -100,7 +101,7 @@ def test_two_publishes_at_once_lose_no_item(make_services, demo_registry, site_s
     assert late and report is not None  # (B already published everything A had: A may find nothing left to do)
     assert late[0] in feed_ids(a), "B's record survived A's publish"
     assert mine in feed_ids(a)
-    assert feed_ids(a) == {rid for rid, _ in a.state.query("record")}, "every indexed record is published"
+    assert feed_ids(a) == {rid for rid, _ in a.db.records.all()}, "every indexed record is published"
 
 
 def test_crash_between_record_and_publish_is_repaired(make_services, demo_registry, site_server):
@@ -114,8 +115,8 @@ def test_crash_between_record_and_publish_is_repaired(make_services, demo_regist
     raw["id"] = "crashed0000000000000000000000000"
     raw["url"] = raw["url"] + "crashed/"
     svc.store.put("records/crashed0000000000000000000000000.json", json.dumps(raw).encode())
-    svc.state.put("record", "crashed0000000000000000000000000", {"partner": "lse-blogs", "fingerprint": "f"})
-    assert not svc.state.query("pending")
+    svc.db.records.put("crashed0000000000000000000000000", RecordMeta("lse-blogs", fingerprint="f"))
+    assert not svc.db.pending.all()
     report = pipeline.publish_pending(svc)
     assert report.published and "crashed0000000000000000000000000" in feed_ids(svc)
     assert not pipeline.publish_pending(svc).published, "and then it is quiet again"

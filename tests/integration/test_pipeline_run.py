@@ -130,5 +130,5 @@ def test_broken_feed_and_page_are_named_and_others_publish(make_services, demo_r
 
     items = read_feed(svc, "feed.json", svc.settings.public_base_url)
     assert len(items) == 2, "the other two CGSP articles are published"
-    health = svc.state.get("feed", lse_feed)
-    assert health and health["failures"] == 1 and health["last_error"] == "HTTP 404"
+    health = svc.db.feeds.get(lse_feed)
+    assert health and health.failures == 1 and health.last_error == "HTTP 404"

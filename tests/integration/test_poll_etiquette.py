@@ -41,8 +41,8 @@ def test_429_retry_after_is_honoured_then_reset_on_success(setup):
     first = pipeline.poll_once(svc)
     assert [(f.url, f.reason) for f in first.failures] == [(lse, "HTTP 429")]
     assert first.enqueued == 3, "the healthy feed beside it still queued its entries"
-    health = svc.state.get("feed", lse)
-    assert health["failures"] == 1 and health["backoff_until"] == "2026-01-01T13:00:00Z"
+    health = svc.db.feeds.get(lse)
+    assert health.failures == 1 and health.backoff_until == "2026-01-01T13:00:00Z"
 
     server.clear_log()
     clock.now += timedelta(minutes=30)
@@ -54,8 +54,8 @@ def test_429_retry_after_is_honoured_then_reset_on_success(setup):
     clock.now += timedelta(minutes=31)
     third = pipeline.poll_once(svc)
     assert not third.failures and third.enqueued == 3
-    health = svc.state.get("feed", lse)
-    assert health["failures"] == 0 and health["backoff_until"] is None and health["last_status"] == 200
+    health = svc.db.feeds.get(lse)
+    assert health.failures == 0 and health.backoff_until is None and health.last_status == 200
 
 
 def test_403_marks_the_feed_blocked_without_hot_retries(setup):
@@ -63,8 +63,8 @@ def test_403_marks_the_feed_blocked_without_hot_retries(setup):
     server.route(cgsp, status=403, body="Attention Required! | Cloudflare")
     report = pipeline.poll_once(svc)
     assert [(f.partner, f.reason) for f in report.failures] == [("cgsp", "HTTP 403")]
-    health = svc.state.get("feed", cgsp)
-    assert health["blocked"] is True and health["last_status"] == 403
+    health = svc.db.feeds.get(cgsp)
+    assert health.blocked is True and health.last_status == 403
     for _ in range(5):  # a run every ten minutes for most of an hour: no request reaches the server
         clock.now += timedelta(minutes=10)
         server.clear_log()
@@ -73,7 +73,7 @@ def test_403_marks_the_feed_blocked_without_hot_retries(setup):
         assert server.count(feed_path(cgsp)) == 0
     forced = pipeline.poll_once(svc, force=True)
     assert [f.reason for f in forced.failures] == ["HTTP 403"]
-    assert svc.state.get("feed", cgsp)["failures"] == 2
+    assert svc.db.feeds.get(cgsp).failures == 2
 
 
 def test_503_backoff_grows(setup):
@@ -82,8 +82,8 @@ def test_503_backoff_grows(setup):
     waits = []
     for _ in range(4):
         pipeline.poll_once(svc, force=True)
-        health = svc.state.get("feed", lse)
-        until = datetime.fromisoformat(health["backoff_until"].replace("Z", "+00:00"))
+        health = svc.db.feeds.get(lse)
+        until = datetime.fromisoformat(health.backoff_until.replace("Z", "+00:00"))
         waits.append((until - clock.now).total_seconds())
     assert waits[0] < waits[1] < waits[2] < waits[3]
 

@@ -25,7 +25,6 @@ from botocore.retries.standard import ExponentialBackoff
 from syndicate import pipeline
 from syndicate.adapters.aws import SqsQueue
 from syndicate.fetch import FetchError
-from syndicate.idempotency import WorkerDeadline
 from syndicate.ports import StorageError
 from syndicate.registry import parse_registry
 from syndicate.runtime import build_aws
@@ -246,9 +245,8 @@ def test_soak_with_faults_and_duplicates(aws_resources, soak_site, monkeypatch):
             deliveries[message.message_id] += 1
             # Each delivery is a Lambda invocation with a short timeout: an idempotency claim
             # left behind by a crashed attempt expires with it, as it would in Lambda.
-            svc.lambda_context = WorkerDeadline(3.0)
             try:
-                pipeline.ingest_message(svc, message.body)
+                pipeline.ingest_message(svc, message.body, deadline=pipeline.worker_deadline(3.0))
                 svc.queue.delete(message.receipt)
             except (pipeline.IngestError, StorageError, FetchError) as exc:
                 counts[f"ingest failed: {type(exc).__name__}"] += 1

@@ -4,6 +4,7 @@ import random
 from datetime import UTC, datetime, timedelta
 
 from syndicate.feeds.schedule import BackoffPolicy, after_failure, after_success, due, parse_iso
+from syndicate.state import FeedHealth
 
 NOW = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 
@@ -19,7 +20,7 @@ def fail(health, now=NOW, **kw):
 
 
 def wait_of(health, now=NOW):
-    return (parse_iso(health["backoff_until"]) - now).total_seconds()
+    return (parse_iso(health.backoff_until) - now).total_seconds()
 
 
 def test_backoff_doubles_with_jitter_and_is_capped():
@@ -33,27 +34,27 @@ def test_backoff_doubles_with_jitter_and_is_capped():
 
 
 def test_failures_accumulate_and_success_resets():
-    h = fail({})
+    h = fail(FeedHealth())
     h = fail(h)
-    assert h["failures"] == 2 and h["last_error"] == "HTTP 503"
+    assert h.failures == 2 and h.last_error == "HTTP 503"
     assert 90 <= wait_of(h) <= 150
     assert due(h, NOW, respect_schedule=False).startswith("backing off until")
     assert due(h, NOW, respect_schedule=False, force=True) is None
     later = NOW + timedelta(seconds=200)
     assert due(h, later, respect_schedule=False) is None
     ok = after_success(h, later, 30, last_status=200)
-    assert ok["failures"] == 0 and ok["backoff_until"] is None and ok["last_error"] is None
-    assert due(ok, later, respect_schedule=True) == f"not due until {ok['next_poll']}"
+    assert ok.failures == 0 and ok.backoff_until is None and ok.last_error is None
+    assert due(ok, later, respect_schedule=True) == f"not due until {ok.next_poll}"
     assert due(ok, later, respect_schedule=False) is None
 
 
 def test_retry_after_is_honoured_over_a_shorter_backoff():
-    h = fail({}, status=429, reason="HTTP 429", retry_after=1800)
+    h = fail(FeedHealth(), status=429, reason="HTTP 429", retry_after=1800)
     assert wait_of(h) == 1800
 
 
 def test_403_marks_blocked_and_waits_long():
-    h = fail({}, status=403, reason="HTTP 403", blocked=True)
-    assert h["blocked"] is True and wait_of(h) >= 7200
+    h = fail(FeedHealth(), status=403, reason="HTTP 403", blocked=True)
+    assert h.blocked is True and wait_of(h) >= 7200
     assert due(h, NOW + timedelta(hours=1), respect_schedule=False).startswith("blocked until")
-    assert after_success(h, NOW + timedelta(hours=3), 30)["blocked"] is False
+    assert after_success(h, NOW + timedelta(hours=3), 30).blocked is False

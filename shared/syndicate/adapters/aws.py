@@ -21,6 +21,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from ..ports import ObjectStore, PreconditionFailed, Queue, QueueMessage, StateStore, StorageError
+from ..state import IDEMPOTENCY_PK
 from . import SET_ATTRIBUTE, decode_item, encode_item, validate_item_key, validate_key
 
 __all__ = [
@@ -536,7 +537,7 @@ def idempotency_layer(table_name: str, client: Any = None) -> Any:
         table_name=table_name,
         key_attr="pk",
         sort_key_attr="sk",
-        static_pk_value="idempotency",
+        static_pk_value=IDEMPOTENCY_PK,
         expiry_attr="expires_at",
         boto3_client=client or make_client("dynamodb"),
     )

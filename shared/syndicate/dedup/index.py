@@ -1,10 +1,7 @@
 """The near-duplicate index: MinHash LSH bands kept in the state table.
 
-Layout (every key under `namespace`, "lsh" by default):
-
-    ("<ns>#b<band>#<bucket>", "ids")   set of doc ids              one set item per band bucket
-    ("<ns>#doc#<doc_id>", "fp")        {"sig", "sh", "n"}          the document's fingerprint
-    ("<ns>#config", "v1")              the MinHash config + layout  written once, checked on first use
+Where it is kept: `state/lsh.py` (one set item per LSH band bucket, one fingerprint item per
+document, the config item), under `namespace` ("lsh" by default).
 
 `<bucket>` is a hash of the document's signature rows in that band, so documents that agree
 on a whole band share a set. A lookup is then ONE `get_sets` of the 32 band keys (a single
@@ -41,6 +38,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple, TypeVar
 
 from ..ports import StateStore
+from ..state.lsh import LshTable
 from .minhash import DEFAULT_CONFIG, Fingerprint, MinHashConfig, fingerprint
 
 __all__ = [
@@ -60,7 +58,6 @@ DEFAULT_MIN_JACCARD = 0.5
 # Stored with the config: an index written in the earlier one-item-per-band-per-document
 # layout is refused ("rebuild the index") instead of silently finding nothing.
 LAYOUT = "band-sets-v1"
-_BAND_SK = "ids"
 
 _T = TypeVar("_T")
 _R = TypeVar("_R")
@@ -106,14 +103,13 @@ class LshIndex:
         ignore_shingles: frozenset[str] = frozenset(),
         workers: int = 1,
     ) -> None:
-        if not namespace or "#" in namespace:
-            raise ValueError(f"namespace must be non-empty and without '#', got {namespace!r}")
         if not 0 < min_jaccard <= 1:
             raise ValueError(f"min_jaccard must be within (0, 1], got {min_jaccard}")
         if workers < 1:
             raise ValueError(f"workers must be >= 1, got {workers}")
         self.workers = workers
         self.state = state
+        self.table = LshTable(state, namespace)
         self.config = config
         self.namespace = namespace
         self.min_jaccard = min_jaccard
@@ -122,15 +118,6 @@ class LshIndex:
 
     def __repr__(self) -> str:
         return f"LshIndex({self.state!r}, namespace={self.namespace!r})"
-
-    # ------------------------------------------------------------------------------- keys
-
-    def _band_key(self, band: int, bucket: str) -> tuple[str, str]:
-        """One partition per bucket (no hot partition in DynamoDB), the set under a fixed sk."""
-        return f"{self.namespace}#b{band:02d}#{bucket}", _BAND_SK
-
-    def _doc_pk(self, doc_id: str) -> str:
-        return f"{self.namespace}#doc#{doc_id}"
 
     def _map(self, fn: Callable[[_T], _R], items: Sequence[_T]) -> list[_R]:
         """`fn` over `items`, in order; concurrently when the index has workers to spare."""
@@ -147,11 +134,10 @@ class LshIndex:
         """
         if self._checked:
             return
-        pk, sk = f"{self.namespace}#config", "v1"
         wanted: dict[str, Any] = {**self.config.identity(), "layout": LAYOUT}
-        stored = self.state.get(pk, sk)
-        if stored is None and not self.state.put_if_absent(pk, sk, wanted):
-            stored = self.state.get(pk, sk)  # another writer created it first
+        stored = self.table.config()
+        if stored is None and not self.table.create_config(wanted):
+            stored = self.table.config()  # another writer created it first
         if stored is not None and stored != wanted:
             raise IndexConfigError(
                 f"near-duplicate index {self.namespace!r} in {self.state!r} was built with {stored}, "
@@ -172,14 +158,11 @@ class LshIndex:
         for an empty text, which has no bands).
         """
         self._check_config()
-        keys = [self._band_key(band, bucket) for band, bucket in enumerate(fp.band_keys(self.config))]
-        if not keys:
-            return set()
-        return set().union(*self.state.get_sets(keys).values())
+        return self.table.bucket_members(list(enumerate(fp.band_keys(self.config))))
 
     def get(self, doc_id: str) -> Fingerprint | None:
         """The stored fingerprint of `doc_id`, or None when it was never (completely) added."""
-        item = self.state.get(self._doc_pk(doc_id), "fp")
+        item = self.table.fingerprint(doc_id)
         return None if item is None else Fingerprint.from_item(item)
 
     def find_duplicates(self, doc_id: str, text: str | Fingerprint, *, min_jaccard: float | None = None) -> list[Match]:
@@ -221,11 +204,11 @@ class LshIndex:
         new_keys = fp.band_keys(self.config)
         old_keys = previous.band_keys(self.config) if previous is not None else []
         for band, bucket in enumerate(new_keys):
-            self.state.add_to_set(*self._band_key(band, bucket), doc_id)
+            self.table.add_to_bucket(band, bucket, doc_id)
         for band, bucket in enumerate(old_keys):
             if band >= len(new_keys) or new_keys[band] != bucket:
-                self.state.remove_from_set(*self._band_key(band, bucket), doc_id)
-        self.state.put(self._doc_pk(doc_id), "fp", fp.to_item())
+                self.table.remove_from_bucket(band, bucket, doc_id)
+        self.table.put_fingerprint(doc_id, fp.to_item())
 
     def remove(self, doc_id: str) -> None:
         """Forget `doc_id` (its fingerprint first, so it stops verifying at once, then its bands)."""
@@ -233,9 +216,9 @@ class LshIndex:
         previous = self.get(doc_id)
         if previous is None:
             return
-        self.state.delete(self._doc_pk(doc_id), "fp")
+        self.table.delete_fingerprint(doc_id)
         for band, bucket in enumerate(previous.band_keys(self.config)):
-            self.state.remove_from_set(*self._band_key(band, bucket), doc_id)
+            self.table.remove_from_bucket(band, bucket, doc_id)
 
 
 @dataclass

@@ -4,19 +4,19 @@ Being polite is a promise to partners: a feed is polled no more often than its r
 entry says; after a failure the wait doubles (with jitter, so many feeds do not retry in
 step) up to a cap and resets on success; a server's Retry-After is honoured; and a 403 from
 an anti-bot front marks the feed "blocked" and waits long, instead of retrying hot.
-Everything here is pure: health dicts in, health dicts out, time passed in.
+Everything here is pure: a FeedHealth in, a new FeedHealth out, time passed in.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-
-def iso(moment: datetime) -> str:
-    return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
+from ..clock import iso_z as iso
+from ..state.feeds import FeedHealth
 
 
 def parse_iso(value: str | None) -> datetime | None:
@@ -42,36 +42,36 @@ class BackoffPolicy:
         return raw * self.rng.uniform(1 - self.jitter, 1 + self.jitter)
 
 
-def due(health: dict[str, Any], now: datetime, *, respect_schedule: bool, force: bool = False) -> str | None:
+def due(health: FeedHealth, now: datetime, *, respect_schedule: bool, force: bool = False) -> str | None:
     """Why this feed must not be polled now, or None when it may be."""
     if force:
         return None
-    until = parse_iso(health.get("backoff_until"))
+    until = parse_iso(health.backoff_until)
     if until and now < until:
-        what = "blocked" if health.get("blocked") else "backing off"
-        return f"{what} until {iso(until)} after {health.get('failures', 0)} failure(s): {health.get('last_error')}"
-    nxt = parse_iso(health.get("next_poll"))
+        what = "blocked" if health.blocked else "backing off"
+        return f"{what} until {iso(until)} after {health.failures} failure(s): {health.last_error}"
+    nxt = parse_iso(health.next_poll)
     if respect_schedule and nxt and now < nxt:
         return f"not due until {iso(nxt)}"
     return None
 
 
-def after_success(health: dict[str, Any], now: datetime, poll_minutes: int, **updates: Any) -> dict[str, Any]:
-    """Reset failures and backoff; schedule the next regular poll."""
-    return {
-        **health,
+def after_success(health: FeedHealth, now: datetime, poll_minutes: int, **updates: Any) -> FeedHealth:
+    """Reset failures and backoff; schedule the next regular poll. `updates`: FeedHealth fields."""
+    return dataclasses.replace(
+        health,
         **updates,
-        "last_poll": iso(now),
-        "failures": 0,
-        "last_error": None,
-        "blocked": False,
-        "backoff_until": None,
-        "next_poll": iso(now + timedelta(minutes=poll_minutes)),
-    }
+        last_poll=iso(now),
+        failures=0,
+        last_error=None,
+        blocked=False,
+        backoff_until=None,
+        next_poll=iso(now + timedelta(minutes=poll_minutes)),
+    )
 
 
 def after_failure(
-    health: dict[str, Any],
+    health: FeedHealth,
     now: datetime,
     *,
     reason: str,
@@ -79,22 +79,22 @@ def after_failure(
     retry_after: float | None,
     blocked: bool,
     policy: BackoffPolicy,
-) -> dict[str, Any]:
+) -> FeedHealth:
     """One more failure: back off exponentially (or as long as Retry-After asks, or long when
     blocked), remembering why, so `syndicate status` can tell a person what is going on."""
-    failures = int(health.get("failures", 0)) + 1
+    failures = health.failures + 1
     wait = policy.delay(failures)
     if retry_after is not None:
         wait = max(wait, retry_after)
     if blocked:
         wait = max(wait, policy.blocked_seconds)
-    return {
-        **health,
-        "last_poll": iso(now),
-        "last_status": status,
-        "last_error": reason,
-        "failures": failures,
-        "blocked": blocked,
-        "backoff_until": iso(now + timedelta(seconds=wait)),
-        "next_poll": iso(now + timedelta(seconds=wait)),
-    }
+    return dataclasses.replace(
+        health,
+        last_poll=iso(now),
+        last_status=status,
+        last_error=reason,
+        failures=failures,
+        blocked=blocked,
+        backoff_until=iso(now + timedelta(seconds=wait)),
+        next_poll=iso(now + timedelta(seconds=wait)),
+    )

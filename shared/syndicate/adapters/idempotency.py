@@ -1,5 +1,10 @@
 """Nothing twice: powertools Idempotency around ingest, on any StateStore.
 
+An adapter, because powertools' idempotency package imports boto3 (for its DynamoDB layer),
+which the core never does: the Lambda handler applies `idempotent_function` as powertools
+documents it, and local runs get the same wrapping through `ingest_guard`, which
+`syndicate.runtime` puts into `Services`.
+
 SQS delivers at least once, so the same ArticleQueue message can arrive twice (or be
 retried by a Lambda that timed out). powertools' Idempotency utility records each message
 key as IN_PROGRESS, then COMPLETED with its result; a redelivery returns the stored result
@@ -12,7 +17,6 @@ DynamoDBPersistenceLayer (built in `adapters/aws.py`); locally the same utility 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from typing import Any
 
 from aws_lambda_powertools.utilities.idempotency.config import IdempotencyConfig
@@ -27,9 +31,10 @@ from aws_lambda_powertools.utilities.idempotency.persistence.base import (
     DataRecord,
 )
 
-from .ports import StateStore
+from ..ports import StateStore
+from ..services import Deadline, IngestGuard, IngestRun
+from ..state import IDEMPOTENCY_PK as PARTITION
 
-PARTITION = "idempotency"
 #: How long a completed message is remembered: longer than SQS keeps a message (4 days default).
 EXPIRES_AFTER_SECONDS = 5 * 24 * 3600
 #: The message's identity: the article and the entry version it announces.
@@ -101,28 +106,35 @@ class StateStorePersistenceLayer(BasePersistenceLayer):
         self.state.delete(PARTITION, data_record.idempotency_key)
 
 
-class WorkerDeadline:
-    """Outside Lambda: the time a worker may hold a message, as Lambda's context would say.
+class RemainingTime:
+    """A deadline callable seen as Lambda's context, which is what powertools asks for.
 
     powertools sets an IN_PROGRESS record's expiry from the remaining time of the invocation;
     without it a worker that crashed mid-ingest would block its message until the record
-    expires (days). Locally the claim lasts as long as the queue hides the message.
+    expires (days).
     """
 
-    def __init__(self, seconds: float = 300.0) -> None:
-        self.deadline = dt.datetime.now().timestamp() + seconds
+    def __init__(self, deadline: Deadline) -> None:
+        self.deadline = deadline
 
     def get_remaining_time_in_millis(self) -> int:
-        return max(0, int((self.deadline - dt.datetime.now().timestamp()) * 1000))
+        return max(0, int(self.deadline() * 1000))
 
 
-def idempotent_ingest(
-    ingest: Callable[..., dict[str, Any]], persistence: BasePersistenceLayer, lambda_context: Any = None
-) -> Callable[..., dict[str, Any]]:
-    """Wrap `ingest(message=<dict>)` so each message key is processed once."""
-    config = IdempotencyConfig(event_key_jmespath=MESSAGE_KEY, expires_after_seconds=EXPIRES_AFTER_SECONDS)
-    config.register_lambda_context(lambda_context or WorkerDeadline())  # type: ignore[arg-type]  # duck-typed
-    wrapped: Callable[..., dict[str, Any]] = idempotent_function(
-        data_keyword_argument="message", persistence_store=persistence, config=config
-    )(ingest)
-    return wrapped
+def idempotency_config() -> IdempotencyConfig:
+    """The message key and expiry, as the ingest handler and the local worker both use them."""
+    return IdempotencyConfig(event_key_jmespath=MESSAGE_KEY, expires_after_seconds=EXPIRES_AFTER_SECONDS)
+
+
+def ingest_guard(persistence: BasePersistenceLayer) -> IngestGuard:
+    """`Services.ingest_guard` for runs outside Lambda: each message key processed once."""
+
+    def guard(run: IngestRun, deadline: Deadline) -> IngestRun:
+        config = idempotency_config()
+        config.register_lambda_context(RemainingTime(deadline))  # type: ignore[arg-type]  # duck-typed
+        wrapped: IngestRun = idempotent_function(
+            data_keyword_argument="message", persistence_store=persistence, config=config
+        )(run)
+        return wrapped
+
+    return guard

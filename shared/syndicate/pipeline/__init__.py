@@ -1,0 +1,45 @@
+"""The pipeline's stages, used alike by the Lambda handlers and the CLI. One stage a module:
+
+    poll.py     feeds that are due -> conditional GET -> entries -> ArticleQueue (new/changed only)
+    ingest.py   one queue message -> fetch page -> extract -> attribute -> merge
+    merge.py    a copy + its near-duplicates -> one record, stored under a lease
+    publish.py  record index -> JSON Feed pages (all partners and per partner)
+    worker.py   the local queue worker, redrive, and `run` (poll + ingest all + publish)
+
+Each stage reports what it did and what failed as plain data; one broken feed or page is a
+`Failure` in the report, never an exception that stops the others. State goes through the
+repositories of `syndicate.state`, objects and messages through the ports.
+"""
+
+from .failure import Failure
+from .ingest import Busy, IngestError, IngestResult, ingest_article, ingest_message, page_record, worker_deadline
+from .merge import LEASE_SECONDS, MergeBusy
+from .poll import PollReport, Skipped, backfill, entry_hash, poll_once
+from .publish import PublishConflict, PublishReport, publish_pending
+from .worker import MAX_RECEIVES, RunReport, drain_queue, redrive, run
+
+__all__ = [
+    "LEASE_SECONDS",
+    "MAX_RECEIVES",
+    "Busy",
+    "Failure",
+    "IngestError",
+    "IngestResult",
+    "MergeBusy",
+    "PollReport",
+    "PublishConflict",
+    "PublishReport",
+    "RunReport",
+    "Skipped",
+    "backfill",
+    "drain_queue",
+    "entry_hash",
+    "ingest_article",
+    "ingest_message",
+    "page_record",
+    "poll_once",
+    "publish_pending",
+    "redrive",
+    "run",
+    "worker_deadline",
+]

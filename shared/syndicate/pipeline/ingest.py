@@ -1,0 +1,153 @@
+"""Ingest: one queue message -> fetch the page -> extract -> attribute -> merge and store.
+
+`page_record` (page bytes -> the copy's record) is the same code `syndicate extract` runs,
+so a preview and a run give the same record and the same id. Idempotency (a redelivered
+message changes nothing) is applied around `ingest_message` by whoever runs it: the Lambda
+handler with powertools' decorator, the local worker through `Services.ingest_guard`.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from pydantic import ValidationError
+
+from ..attribution.record import build_record
+from ..clock import iso_z
+from ..dedup.urls import canonicalize_url
+from ..extract import ExtractError, extract_article
+from ..fetch import FetchError
+from ..model import Article, ArticleMessage, FeedEntry, Record
+from ..registry import Partner, Registry, RegistryError
+from ..services import Deadline, Services
+from .merge import MergeBusy, merge_and_store
+
+#: Outside Lambda, how long a worker may hold one message (as long as the queue hides it).
+WORKER_SECONDS = 300.0
+
+
+@dataclass
+class IngestResult:
+    record_id: str | None
+    changed: bool
+    url: str
+    partner: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class IngestError(Exception):
+    """A message that could not become a record; names the partner, URL and problem."""
+
+    def __init__(self, partner: str, url: str, reason: str) -> None:
+        super().__init__(f"{partner} {url}: {reason}")
+        self.partner = partner
+        self.url = url
+        self.reason = reason
+
+
+class Busy(IngestError):
+    """Another ingest is merging this article right now: the message is retried later."""
+
+
+def worker_deadline(seconds: float = WORKER_SECONDS) -> Deadline:
+    """A deadline `seconds` from now, for runs outside Lambda."""
+    end = time.monotonic() + seconds
+    return lambda: max(0.0, end - time.monotonic())
+
+
+def parse_message(body: str) -> ArticleMessage:
+    """The queue message, or IngestError saying what is wrong with it."""
+    try:
+        return ArticleMessage.model_validate_json(body)
+    except ValidationError as exc:
+        raise IngestError("?", "?", f"malformed queue message: {exc.errors()[0]['msg']}") from exc
+
+
+def ingest_message(svc: Services, body: str, *, deadline: Deadline | None = None) -> IngestResult:
+    """Turn one ArticleQueue message body into a stored record. Raises IngestError.
+
+    With `svc.ingest_guard` (powertools Idempotency) a redelivered message returns the first
+    result without fetching the page again; and a page whose content has not changed writes
+    nothing either way. `deadline` bounds the merge lease and the idempotency claim.
+    """
+    message = parse_message(body)
+    deadline = deadline or worker_deadline()
+    if svc.ingest_guard is None:
+        return ingest_article(svc, message, deadline)
+
+    def run(message: dict[str, Any], deadline: Deadline) -> dict[str, Any]:
+        return ingest_article(svc, ArticleMessage.model_validate(message), deadline).as_dict()
+
+    result = svc.ingest_guard(run, deadline)(message=message.model_dump(mode="json"), deadline=deadline)
+    return IngestResult(**result)
+
+
+def ingest_article(svc: Services, message: ArticleMessage, deadline: Deadline) -> IngestResult:
+    """Fetch, extract, attribute, then merge with the article's other copies and store."""
+    url = message.entry.url
+    registry = svc.current_registry()
+    try:
+        partner = registry.partner(message.partner)
+    except RegistryError as exc:
+        raise IngestError(message.partner, url, str(exc)) from exc
+    try:
+        page = svc.http.get_page(url)  # robots.txt, then the page, which must be HTML
+        record, article = page_record(
+            registry, partner, message, page.body, page.url,
+            fetched_at=iso_z(svc.now()), summary_chars=svc.settings.summary_chars,
+        )
+    except (FetchError, ExtractError) as exc:
+        raise IngestError(partner.id, url, exc.reason) from exc
+    try:
+        stored = merge_and_store(svc, record, f"{record.title}\n\n{article.text}", deadline)
+    except MergeBusy as exc:  # another ingest is merging this article: SQS retries us later
+        raise Busy(partner.id, record.syndicate.source_url, str(exc)) from exc
+    return IngestResult(stored.record_id, stored.changed, record.syndicate.source_url, partner.id)
+
+
+def message_for_page(registry: Registry, partner: Partner, url: str, title: str = "") -> ArticleMessage:
+    """The message a poll would have queued for a page at `url` (for `syndicate extract`)."""
+    canonical = canonicalize_url(url, registry.url_rules()) if url.startswith("http") else url
+    entry = FeedEntry(url=url, title=title)
+    return ArticleMessage(partner=partner.id, feed_url=url, canonical_url=canonical, entry=entry, entry_hash="")
+
+
+def page_record(
+    registry: Registry,
+    partner: Partner,
+    message: ArticleMessage,
+    body: bytes,
+    page_url: str,
+    *,
+    fetched_at: str,
+    summary_chars: int = 400,
+) -> tuple[Record, Article]:
+    """One page -> its copy's record (before merging with other copies) and the article.
+
+    Raises ExtractError. The page's rel=canonical decides the copy's URL when it points at
+    the same partner (see `with_page_canonical`).
+    """
+    article = extract_article(body, page_url, partner.profile)
+    message = with_page_canonical(registry, partner, message, article.canonical_url)
+    record = build_record(partner, message, article, fetched_at=fetched_at, summary_chars=summary_chars)
+    return record, article
+
+
+def with_page_canonical(
+    registry: Registry, partner: Partner, message: ArticleMessage, page_canonical: str | None
+) -> ArticleMessage:
+    """The page's rel=canonical decides the copy's URL, when it points at the same partner.
+
+    Feeds may link an AMP or tracking variant; the page knows its real address. A canonical
+    pointing at another site is not trusted (a page could claim anyone's URL that way).
+    """
+    if not page_canonical:
+        return message
+    canonical = canonicalize_url(page_canonical, registry.url_rules())
+    if canonical == message.canonical_url or registry.partner_for_url(canonical) is not partner:
+        return message
+    return message.model_copy(update={"canonical_url": canonical})

@@ -1,0 +1,134 @@
+"""Merge: a copy's near-duplicates -> one record, stored under a lease on its id.
+
+Each copy is kept under its own id (state `copy`), indexed by MinHash/LSH, and listed under
+the merged record it belongs to (state `members#<record id>`). The copy is indexed *before*
+it looks for its duplicates, so of two near-duplicates ingested at the same moment at least
+one sees the other; the merged record is then written under a lease on its id, re-reading
+its members under the lease, so a merge that saw fewer copies can never overwrite one that
+saw more. A merge that moves the canonical URL (an earlier original arrives later) retires
+the old record.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+
+from ..clock import iso_z
+from ..dedup.merge import Copy, merge_copies
+from ..dedup.minhash import Fingerprint
+from ..model import Record
+from ..services import Deadline, Services
+from ..state import RecordMeta, StoredCopy
+
+#: A merge takes well under a second; a dead holder blocks others at most this long.
+LEASE_SECONDS = 30.0
+
+
+class MergeBusy(Exception):
+    """Another ingest holds the merge lease of this record: retry the message later."""
+
+
+@dataclass
+class Stored:
+    record_id: str
+    changed: bool
+
+
+def merge_and_store(svc: Services, copy_record: Record, text: str, deadline: Deadline) -> Stored:
+    """Index the copy, merge it with its near-duplicates, and store the merged record."""
+    registry = svc.current_registry()
+    ranks = {p.id: (p.name, p.rank) for p in registry.partners}
+    rules = registry.url_rules()
+    copy_id = copy_record.id
+    fp = svc.index.fingerprint(text)
+    known = svc.db.copies.get(copy_id)
+    mine = StoredCopy(copy_record.syndicate.partner, copy_record.to_item(), known.published_as if known else None)
+    svc.db.copies.put(copy_id, mine)
+    svc.index.add(copy_id, fp)
+    copies, groups = _gather(svc, copy_id, fp, mine)
+    merged = merge_copies([_copy_of(copies[m], ranks) for m in sorted(copies)], rules)
+    token = svc.db.leases.acquire(merged.id, min(LEASE_SECONDS, deadline()))
+    if token is None:
+        raise MergeBusy(f"record {merged.id} is being merged by another ingest")
+    try:
+        if _join_late_members(svc, merged.id, copies):  # a concurrent ingest joined since we gathered
+            merged = merge_copies([_copy_of(copies[m], ranks) for m in sorted(copies)], rules)
+        at = iso_z(svc.now())
+        for member in sorted(copies):
+            copies[member].published_as = merged.id
+            svc.db.copies.put(member, copies[member])
+            svc.db.copies.add_member(merged.id, member, at)
+        for group in sorted(groups - {merged.id}):
+            _retire(svc, group, at)
+        return _store_record(svc, merged)
+    finally:
+        svc.db.leases.release(merged.id, token)
+
+
+def _gather(
+    svc: Services, copy_id: str, fp: Fingerprint, mine: StoredCopy
+) -> tuple[dict[str, StoredCopy], set[str]]:
+    """This copy, its near-duplicates, and every member of the records they belong to."""
+    copies: dict[str, StoredCopy] = {copy_id: mine}
+    groups: set[str] = {mine.published_as} if mine.published_as else set()
+    for match in svc.index.find_duplicates(copy_id, fp):
+        found = svc.db.copies.get(match.doc_id)
+        if found is not None:
+            copies[match.doc_id] = found
+            if found.published_as:
+                groups.add(found.published_as)
+    for group in sorted(groups):
+        _join_late_members(svc, group, copies)
+    return copies, groups
+
+
+def _join_late_members(svc: Services, record_id: str, copies: dict[str, StoredCopy]) -> bool:
+    """Add the record's members not yet in `copies`; True when any was added."""
+    added = False
+    for member in svc.db.copies.members(record_id):
+        if member not in copies and (found := svc.db.copies.get(member)) is not None:
+            copies[member] = found
+            added = True
+    return added
+
+
+def _copy_of(stored: StoredCopy, ranks: dict[str, tuple[str, int]]) -> Copy:
+    record = Record.model_validate(stored.record)
+    name, rank = ranks.get(record.syndicate.partner, (record.syndicate.partner, 999))
+    return Copy(record=record, partner_name=name, rank=rank)
+
+
+def _retire(svc: Services, record_id: str, at: str) -> None:
+    """A record merged into another one: out of the index; the next publish drops it."""
+    svc.db.copies.clear_members(record_id)
+    svc.db.records.delete(record_id)
+    svc.store.delete(f"records/{record_id}.json")
+    svc.db.pending.mark(record_id, at, retired=True)
+
+
+def visible_fingerprint(record: Record) -> str:
+    """A digest of what a reader would see: everything but when and how often we fetched it."""
+    visible = record.to_item()
+    visible.pop("date_modified", None)
+    bookkeeping = visible.get("_syndicate")
+    if isinstance(bookkeeping, dict):
+        for key in ("fetched_at", "version"):
+            bookkeeping.pop(key, None)
+    return hashlib.sha256(json.dumps(visible, sort_keys=True).encode()).hexdigest()
+
+
+def _store_record(svc: Services, record: Record) -> Stored:
+    ext = record.syndicate
+    known = svc.db.records.get(record.id)
+    fingerprint = visible_fingerprint(record)
+    if known and known.fingerprint == fingerprint:
+        return Stored(record.id, False)
+    if known:
+        ext.version = known.version + 1
+        record.date_modified = ext.fetched_at
+    svc.store.put(f"records/{record.id}.json", json.dumps(record.to_item(), ensure_ascii=False).encode("utf-8"))
+    svc.db.records.put(record.id, RecordMeta(ext.partner, record.date_published, ext.version, fingerprint))
+    svc.db.pending.mark(record.id, ext.fetched_at)
+    return Stored(record.id, True)

@@ -1,0 +1,93 @@
+"""The state table, one typed repository per partition: the table layout lives here only.
+
+The state table is the hardest thing to change once deployed (items written by one version
+are read by the next), so its layout is written down once, here, and every stage, command
+and test reaches it through these repositories instead of spelling keys out. Each
+repository owns its key scheme and its item shape (a dataclass with `to_item`/`from_item`).
+
+The table is a `StateStore` (ports.py): DynamoDB in the cloud (hash key `pk`, range key
+`sk`, the item as JSON text in `data`, sets as a String Set `members`), SQLite locally (the
+same JSON text). DynamoDB limits an item to 400 KB; both adapters enforce that.
+
+pk / sk -> item (typical size) ........................................ repository
+`feed` / feed URL -> FeedHealth: last poll, status, failures, backoff,    feeds.FeedHealthTable
+    blocked, ETag, Last-Modified, body digest, items seen (~0.5 KB)
+`entry` / canonical entry URL -> SeenEntry: entry hash, partner,          feeds.SeenEntries
+    seen at (~0.2 KB)
+`copy` / copy id -> StoredCopy: partner, the copy's own record, the       copies.CopyTable
+    merged record it is published as (2-60 KB: the record's text)
+`members#<record id>` / copy id -> Membership: when it joined (~0.1 KB)   copies.CopyTable
+`record` / record id -> RecordMeta: partner, date, version, digest of     records.RecordIndex
+    what a reader sees (~0.2 KB)
+`pending` / record id -> PendingMark: changed at, retired? (~0.1 KB)      records.PendingMarks
+`lock` / record id -> Lease: token, expiry in epoch seconds (~0.1 KB)     leases.Leases
+`dead` / queue message id -> DeadLetter: body, reason, receives (~1 KB)   deadletters.DeadLetters
+`publish` / `last` -> PublishMark: index digest, page keys written, at    publishing.PublishMarks
+    (~0.1 KB + 60 B per page key)
+`lsh#config` / `v1` -> the MinHash config and index layout (~0.2 KB)      lsh.LshTable
+`lsh#b<band>#<bucket>` / `ids` -> a SET of copy ids in that band bucket   lsh.LshTable
+    (~40 B per id; 32 bands per copy)
+`lsh#doc#<copy id>` / `fp` -> fingerprint: signature, shingle hashes,     lsh.LshTable
+    shingle count (~1-20 KB)
+`idempotency` / idempotency key -> powertools Idempotency record          (powertools, through
+    (status, expiry, result; TTL attribute `expires_at`) (~0.5 KB)         adapters/idempotency.py)
+
+Record ids and copy ids are 32 hex characters (`dedup.urls.record_id` of a canonical URL).
+The published JSON (records, feed pages) lives in the object store, not here.
+"""
+
+from __future__ import annotations
+
+from ..ports import StateStore
+from .copies import CopyTable, Membership, StoredCopy
+from .deadletters import DeadLetter, DeadLetters
+from .feeds import FeedHealth, FeedHealthTable, SeenEntries, SeenEntry
+from .leases import Lease, Leases
+from .lsh import LshTable
+from .publishing import PublishMark, PublishMarks
+from .records import PendingMark, PendingMarks, RecordIndex, RecordMeta
+
+#: The partition powertools' Idempotency writes to (DynamoDB and local persistence layers).
+IDEMPOTENCY_PK = "idempotency"
+
+__all__ = [
+    "IDEMPOTENCY_PK",
+    "CopyTable",
+    "DeadLetter",
+    "DeadLetters",
+    "FeedHealth",
+    "FeedHealthTable",
+    "Lease",
+    "Leases",
+    "LshTable",
+    "Membership",
+    "PendingMark",
+    "PendingMarks",
+    "PublishMark",
+    "PublishMarks",
+    "RecordIndex",
+    "RecordMeta",
+    "SeenEntries",
+    "SeenEntry",
+    "State",
+    "StoredCopy",
+]
+
+
+class State:
+    """Every repository over one state table: what the stages use instead of raw keys."""
+
+    def __init__(self, table: StateStore) -> None:
+        self.table = table
+        self.feeds = FeedHealthTable(table)
+        self.entries = SeenEntries(table)
+        self.copies = CopyTable(table)
+        self.records = RecordIndex(table)
+        self.pending = PendingMarks(table)
+        self.leases = Leases(table)
+        self.dead = DeadLetters(table)
+        self.publish = PublishMarks(table)
+        self.lsh = LshTable(table)
+
+    def __repr__(self) -> str:
+        return f"State({self.table!r})"

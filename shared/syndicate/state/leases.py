@@ -1,0 +1,54 @@
+"""Leases (`lock` / name): a short exclusive claim, by a conditional create in the table.
+
+A merge takes the lease on the record id it writes, so two ingests merging copies of one
+article cannot overwrite each other. A lease expires: a holder that died blocks the others
+for at most its duration, after which the next taker deletes it and claims it anew.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ..ports import StateStore
+from ._item import from_item, to_item
+
+LOCK_PK = "lock"
+
+
+@dataclass
+class Lease:
+    token: str
+    expires: float  # epoch seconds
+
+
+class Leases:
+    def __init__(self, table: StateStore, clock: Callable[[], float] = time.time) -> None:
+        self.table = table
+        self.clock = clock
+
+    def get(self, name: str) -> Lease | None:
+        item = self.table.get(LOCK_PK, name)
+        return None if item is None else from_item(Lease, item)
+
+    def acquire(self, name: str, seconds: float) -> str | None:
+        """A token when this call now holds the lease on `name`, None when someone else does."""
+        token = uuid.uuid4().hex
+        now = self.clock()
+        item = to_item(Lease(token, now + seconds))
+        if self.table.put_if_absent(LOCK_PK, name, item):
+            return token
+        held = self.get(name)
+        if held is not None and held.expires < now:  # its holder died: take it over
+            self.table.delete(LOCK_PK, name)
+            if self.table.put_if_absent(LOCK_PK, name, item):
+                return token
+        return None
+
+    def release(self, name: str, token: str) -> None:
+        """Give the lease back, if this token still holds it (an expired one may have moved on)."""
+        held = self.get(name)
+        if held is not None and held.token == token:
+            self.table.delete(LOCK_PK, name)
