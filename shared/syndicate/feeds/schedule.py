@@ -14,18 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-
-def iso(moment: datetime) -> str:
-    return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
-
-
-def parse_iso(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
+from ..clock import iso_z, parse_iso
 
 
 @dataclass
@@ -49,10 +38,10 @@ def due(health: dict[str, Any], now: datetime, *, respect_schedule: bool, force:
     until = parse_iso(health.get("backoff_until"))
     if until and now < until:
         what = "blocked" if health.get("blocked") else "backing off"
-        return f"{what} until {iso(until)} after {health.get('failures', 0)} failure(s): {health.get('last_error')}"
+        return f"{what} until {iso_z(until)} after {health.get('failures', 0)} failure(s): {health.get('last_error')}"
     nxt = parse_iso(health.get("next_poll"))
     if respect_schedule and nxt and now < nxt:
-        return f"not due until {iso(nxt)}"
+        return f"not due until {iso_z(nxt)}"
     return None
 
 
@@ -61,12 +50,12 @@ def after_success(health: dict[str, Any], now: datetime, poll_minutes: int, **up
     return {
         **health,
         **updates,
-        "last_poll": iso(now),
+        "last_poll": iso_z(now),
         "failures": 0,
         "last_error": None,
         "blocked": False,
         "backoff_until": None,
-        "next_poll": iso(now + timedelta(minutes=poll_minutes)),
+        "next_poll": iso_z(now + timedelta(minutes=poll_minutes)),
     }
 
 
@@ -90,11 +79,11 @@ def after_failure(
         wait = max(wait, policy.blocked_seconds)
     return {
         **health,
-        "last_poll": iso(now),
+        "last_poll": iso_z(now),
         "last_status": status,
         "last_error": reason,
         "failures": failures,
         "blocked": blocked,
-        "backoff_until": iso(now + timedelta(seconds=wait)),
-        "next_poll": iso(now + timedelta(seconds=wait)),
+        "backoff_until": iso_z(now + timedelta(seconds=wait)),
+        "next_poll": iso_z(now + timedelta(seconds=wait)),
     }

@@ -12,6 +12,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
+from ..clock import utcnow
+
 # A Retry-After of a year would silence a feed for good; a day is the longest we honour.
 MAX_RETRY_AFTER = 24 * 3600.0
 
@@ -156,5 +158,5 @@ def parse_retry_after(value: str | None, now: datetime | None = None, cap: float
         return None
     if when.tzinfo is None:  # "-0000" dates come back naive; HTTP dates are GMT
         when = when.replace(tzinfo=UTC)
-    current = now or datetime.now(UTC)
+    current = now or utcnow()
     return min(max((when - current).total_seconds(), 0.0), cap)
