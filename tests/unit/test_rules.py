@@ -1,7 +1,8 @@
-"""One function per editorial rule: the attribution line, the rights order, timestamps."""
+"""One function per rule: the attribution line, the rights order, timestamps, URL errors."""
 
 from __future__ import annotations
 
+import pickle
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -9,6 +10,10 @@ import pytest
 from syndicate.attribution.licences import narrower, rank
 from syndicate.attribution.record import attribution_line, licence_terms
 from syndicate.clock import iso_z, parse_iso
+from syndicate.errors import UrlError
+from syndicate.extract import ExtractError
+from syndicate.feeds.parse import FeedError
+from syndicate.fetch import FetchError, RateLimited, RobotsDisallowed
 from syndicate.model import Licence, Publisher
 
 CC_BY = Licence(spdx="CC-BY-4.0", url="https://creativecommons.org/licenses/by/4.0/", republish="full")
@@ -90,3 +95,24 @@ def test_parse_iso_reads_back_what_iso_z_writes(value: str | None, expected: dat
     assert parsed == expected
     if parsed is not None:
         assert parsed.tzinfo is not None and iso_z(parsed) == "2022-01-14T09:30:00Z"
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        FeedError("https://e.org/feed/", "not a feed"),
+        ExtractError("https://e.org/a/", "no article text found"),
+        FetchError("https://e.org/a/", "server error", 502),
+        RateLimited("https://e.org/a/", "429 Too Many Requests", 429, 30.0),
+        RobotsDisallowed("https://e.org/a/", "robots.txt unreadable", transient=True, retry_after=300.0),
+    ],
+    ids=lambda e: type(e).__name__,
+)
+def test_url_errors_name_url_and_reason_and_pickle_intact(error: UrlError) -> None:
+    """One rule for every error about a URL: 'url: reason', and intact across processes."""
+    assert str(error) == f"{error.url}: {error.reason}"
+    copy = pickle.loads(pickle.dumps(error))
+    assert type(copy) is type(error) and str(copy) == str(error) and vars(copy) == vars(error)
+    if isinstance(error, FetchError):
+        assert isinstance(copy, FetchError)
+        assert (copy.status, copy.retry_after, copy.transient) == (error.status, error.retry_after, error.transient)

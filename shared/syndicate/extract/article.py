@@ -21,19 +21,15 @@ from trafilatura.xml import xmltotxt
 
 from ..attribution.authors import page_authors
 from ..attribution.page import read_page_facts
+from ..errors import UrlError
 from ..model import Article, Licence
 from ..text.decoding import bom, decode, sniff
 from ..text.names import split_names
 from .profiles import Profile, get_profile
 
 
-class ExtractError(ValueError):
+class ExtractError(UrlError, ValueError):
     """A page we cannot turn into an article; names the URL and the problem."""
-
-    def __init__(self, url: str, reason: str) -> None:
-        super().__init__(f"{url}: {reason}")
-        self.url = url
-        self.reason = reason
 
 
 MAX_PAGE_BYTES = 4 * 1024 * 1024  # extraction costs ~80 us per paragraph: bound the worst case

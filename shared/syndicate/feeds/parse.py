@@ -45,6 +45,7 @@ from urllib.parse import urljoin, urlsplit
 import feedparser
 
 from ..clock import iso_z
+from ..errors import UrlError
 from ..model import FeedEntry
 from ..text.cut import cut_at_word
 from ..text.decoding import decode, sniff
@@ -106,17 +107,8 @@ _ENTITY_REASON = (
 )
 
 
-class FeedError(ValueError):
+class FeedError(UrlError, ValueError):
     """The bytes are not a feed we can read; names the feed URL and the problem."""
-
-    def __init__(self, url: str, reason: str) -> None:
-        super().__init__(f"{url}: {reason}")
-        self.url = url
-        self.reason = reason
-
-    def __reduce__(self) -> tuple[type[FeedError], tuple[str, str]]:
-        """Picklable with its two arguments (multiprocessing, pickled results)."""
-        return (type(self), (self.url, self.reason))
 
 
 def _decode(body: bytes) -> str:
