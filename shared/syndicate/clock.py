@@ -19,3 +19,15 @@ def iso_z(moment: datetime, timespec: str = "seconds") -> str:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC).isoformat(timespec=timespec).replace("+00:00", "Z")
+
+
+def parse_iso(value: str | None) -> datetime | None:
+    """A stored timestamp (`iso_z`'s output, or any ISO 8601 with an offset) back as an aware
+    datetime; None for nothing or for text that is not one (a hand-edited or old item)."""
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

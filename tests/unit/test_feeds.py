@@ -2,7 +2,7 @@
 
 import pytest
 
-from syndicate.feeds.parse import FeedError, parse_feed, split_authors
+from syndicate.feeds.parse import FeedError, entry_authors, parse_feed
 
 RSS = b"""<?xml version="1.0" encoding="UTF-8"?>
 <rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:content="http://purl.org/rss/1.0/modules/content/">
@@ -41,8 +41,19 @@ def test_wordpress_rss_entries():
 
 
 def test_author_shapes():
-    assert split_authors("A. Smith / B. Jones") == ["A. Smith", "B. Jones"]
-    assert split_authors("A and B & C") == ["A", "B", "C"]
+    """One joined dc:creator string, in each shape WordPress multi-author plugins write."""
+    assert entry_authors({"author": "A. Smith / B. Jones"}) == ["A. Smith", "B. Jones"]
+    assert entry_authors({"author": "A and B & C"}) == ["A", "B", "C"]
+    assert entry_authors({"author": "Ana Li, Bo Chen and Cy Wu"}) == ["Ana Li", "Bo Chen", "Cy Wu"]
+
+
+def test_author_markup_is_cleaned_before_splitting():
+    """A double-escaped entity's '&' and ';' are not separators: the name stays whole."""
+    assert entry_authors({"author": "Siobh&amp;#225;n O&amp;#8217;Brien &amp; Bo Chen"}) == [
+        "Siobhán O’Brien",
+        "Bo Chen",
+    ]
+    assert entry_authors({"authors": [{"name": "<b>Ana Li</b>"}, {"name": "ana li"}]}) == ["Ana Li"]
 
 
 @pytest.mark.parametrize("body", [b"", b"<html><body>not a feed</body></html>", b"\x00\x01\x02binary"])

@@ -46,10 +46,11 @@ from syndicate.feeds.parse import (
     MAX_URL_CHARS,
     FeedError,
     clean_text,
+    entry_authors,
     parse_feed,
-    split_authors,
 )
 from syndicate.model import Article
+from syndicate.text.names import split_names
 
 FEED_URL = "https://blogs.example.org/cff/feed/"
 PAGE_URL = "https://blogs.example.org/cff/2022/01/14/a-post/"
@@ -274,7 +275,8 @@ def test_parse_feed_grammar(body: bytes) -> None:
 def test_text_helpers_any_text(value: str) -> None:
     cleaned = clean_text(value)
     assert cleaned == cleaned.strip() and "  " not in cleaned
-    assert all(name and name == name.strip() for name in split_authors(value))
+    for names in (split_names(value), entry_authors({"author": value})):
+        assert all(name and name == " ".join(name.split()) and name.strip(".") == name for name in names)
 
 
 # --- the page grammar ----------------------------------------------------------------------------

@@ -3,7 +3,8 @@
 import random
 from datetime import UTC, datetime, timedelta
 
-from syndicate.feeds.schedule import BackoffPolicy, after_failure, after_success, due, parse_iso
+from syndicate.clock import parse_iso
+from syndicate.feeds.schedule import BackoffPolicy, after_failure, after_success, due
 from syndicate.state import FeedHealth
 
 NOW = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)

@@ -68,11 +68,19 @@ def permits(spdx: str) -> Republish:
     return _PERMITS.get(family, "excerpt" if spdx.startswith("LicenseRef-") else "link")
 
 
-_ORDER: dict[Republish, int] = {"link": 0, "excerpt": 1, "full": 2}
+#: How much of an article each decision lets us show, least first: link < excerpt < full.
+_RANK: dict[Republish, int] = {"link": 0, "excerpt": 1, "full": 2}
+
+
+def rank(republish: Republish) -> int:
+    """The place of a republishing decision in link < excerpt < full (the one definition of
+    that order: a narrowing licence, and the merge choosing the copy whose text we show)."""
+    return _RANK[republish]
 
 
 def narrower(a: Republish, b: Republish) -> Republish:
-    return a if _ORDER[a] <= _ORDER[b] else b
+    """The more restrictive of two decisions (`a` on a tie)."""
+    return a if rank(a) <= rank(b) else b
 
 
 def decide_licence(registry_licence: Licence, page_licence: Licence | None) -> Licence:

@@ -20,6 +20,7 @@ from urllib.parse import urljoin, urlsplit
 import lxml.html
 
 from ..model import Author, Image, Publisher
+from ..text.names import split_names
 from .licences import spdx_from_text, spdx_from_url
 
 _WS = re.compile(r"\s+")
@@ -110,12 +111,6 @@ class PageFacts:
     description: str | None = None
     canonical_url: str | None = None
     date_published: str | None = None
-
-
-def split_names(value: str) -> list[str]:
-    """'A, B and C' -> ['A', 'B', 'C'] (names only, no trailing punctuation)."""
-    pieces = re.split(r"\s*(?:,|;|&|\band\b)\s*", value)
-    return [p.strip(" .") for p in pieces if p.strip(" .")]
 
 
 def parse_byline(text: str) -> Byline | None:

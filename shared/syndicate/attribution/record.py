@@ -7,6 +7,7 @@ much of the text we may show. Everything here is pure: plain data in, a Record o
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from datetime import date
 
 from ..dedup.urls import record_id
@@ -14,6 +15,7 @@ from ..extract.profiles import get_profile
 from ..extract.sanitize import sanitize_html
 from ..model import Article, ArticleMessage, FeedAuthor, Licence, Publisher, Record, Republish, SyndicateExt
 from ..registry import Partner
+from ..text.cut import cut_at_word
 from .authors import merge_authors
 from .licences import decide_licence, licence_label
 from .page import Byline
@@ -29,6 +31,14 @@ def join_names(names: list[str]) -> str:
     return ", ".join(names[:-1]) + " and " + names[-1]
 
 
+def licence_terms(licence: Licence) -> str:
+    """What the attribution says about the terms: 'licensed under CC BY 4.0', or for a
+    LicenseRef- licence (no public licence, an agreement) 'all rights reserved by the publisher'."""
+    if licence.spdx.startswith("LicenseRef-"):
+        return "all rights reserved by the publisher"
+    return f"licensed under {licence_label(licence)}"
+
+
 def attribution_line(
     title: str,
     authors: list[str],
@@ -36,20 +46,29 @@ def attribution_line(
     url: str,
     licence: Licence,
     first_published: Publisher | None = None,
+    *,
+    republished_on: Sequence[tuple[str, str]] = (),
+    text_from: str | None = None,
 ) -> str:
     """The credit line in the form LSE's republishing policy asks for, noting our changes:
     "'Title' by A and B, originally published on LSE Blogs (URL), licensed under CC BY 4.0."
-    A cross-post also names where it first appeared."""
+
+    One copy's record may name where it first appeared (`first_published`, from its
+    cross-post notice). A record merged from several copies names the other places as
+    `republished_on` ((publisher, URL) pairs) and, when the text and licence come from one of
+    those copies rather than the original, that copy's publisher as `text_from`.
+    """
     by = f" by {join_names(authors)}" if authors else ""
-    if licence.spdx.startswith("LicenseRef-"):
-        terms = "all rights reserved by the publisher"
-    else:
-        terms = f"licensed under {licence_label(licence)}"
     first = ""
     if first_published and first_published.name.casefold() != publisher.casefold():
         when = f" on {human_date(first_published.date_published)}" if first_published.date_published else ""
         first = f" (first published by {first_published.name}{when})"
-    return f"'{title}'{by}, originally published on {publisher} ({url}){first}, {terms}. Changes: {CHANGES}."
+    via = ", republished on " + "; ".join(f"{name} ({at})" for name, at in republished_on) if republished_on else ""
+    source = f" (text and licence from the {text_from} copy)" if text_from else ""
+    return (
+        f"'{title}'{by}, originally published on {publisher} ({url}){first}{via}{source}, "
+        f"{licence_terms(licence)}. Changes: {CHANGES}."
+    )
 
 
 def human_date(iso: str) -> str:
@@ -59,15 +78,6 @@ def human_date(iso: str) -> str:
     except ValueError:
         return iso
     return f"{day.day} {day:%B %Y}"
-
-
-def excerpt(text: str, limit: int) -> str:
-    """The first `limit` characters of text, cut at a word boundary, with an ellipsis."""
-    flat = " ".join(text.split())
-    if len(flat) <= limit:
-        return flat
-    cut = flat[:limit].rsplit(" ", 1)[0].rstrip(",;:.")
-    return cut + "…"
 
 
 def content_sha256(text: str) -> str:
@@ -124,7 +134,7 @@ def build_record(
     )
     if summary is None:
         summary = f"{title}: members-only article." if article.paywalled else article.text
-    summary = excerpt(summary, summary_chars)
+    summary = cut_at_word(summary, summary_chars)
     date_published = entry.published or article.date
     original = article.original_publisher or Publisher(
         name=partner.name, url=message.canonical_url, date_published=(date_published or "")[:10] or None

@@ -23,12 +23,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..attribution.authors import merge_authors, name_key
-from ..attribution.licences import licence_label
-from ..attribution.record import CHANGES, join_names
+from ..attribution.licences import rank
+from ..attribution.record import attribution_line
 from ..model import FeedAuthor, Image, Placement, Publisher, Record
 from .urls import UrlRules, canonicalize_url, record_id
-
-_LEVEL = {"link": 0, "excerpt": 1, "full": 2}
 
 
 @dataclass(frozen=True)
@@ -88,7 +86,7 @@ def merge_copies(copies: Sequence[Copy], rules: UrlRules | None = None) -> Recor
         return copies[0].record
     canonical, canonical_url = canonical_copy(copies, rules)
     ordered = sorted(copies, key=lambda c: (c is not canonical, c.rank, c.url))
-    chosen = max(ordered, key=lambda c: _LEVEL[c.record.syndicate.licence.republish])  # first of the best
+    chosen = max(ordered, key=lambda c: rank(c.record.syndicate.licence.republish))  # first of the best
     base = chosen.record
     ext = base.syndicate
     authors = merge_authors(*(c.record.syndicate.authors for c in ordered))
@@ -104,19 +102,14 @@ def merge_copies(copies: Sequence[Copy], rules: UrlRules | None = None) -> Recor
         for c in ordered
         if c.url != canonical_url
     ]
-    licence = ext.licence
-    terms = (
-        "all rights reserved by the publisher"
-        if licence.spdx.startswith("LicenseRef-")
-        else f"licensed under {licence_label(licence)}"
-    )
-    by = f" by {join_names(names)}" if names else ""
-    republished = "; ".join(f"{c.partner_name} ({c.url})" for c in ordered if c.url != canonical_url)
-    via = f", republished on {republished}" if republished else ""
-    from_copy = f" (text and licence from the {chosen.partner_name} copy)" if chosen.url != canonical_url else ""
-    attribution = (
-        f"'{title}'{by}, originally published on {original_name} ({canonical_url}){via}{from_copy}, "
-        f"{terms}. Changes: {CHANGES}."
+    attribution = attribution_line(
+        title,
+        names,
+        original_name,
+        canonical_url,
+        ext.licence,
+        republished_on=[(c.partner_name, c.url) for c in ordered if c.url != canonical_url],
+        text_from=chosen.partner_name if chosen.url != canonical_url else None,
     )
     images: list[Image] = []
     for c in ordered:

@@ -10,7 +10,6 @@ scored below plain trafilatura on the extraction benchmark (bench/extraction_ben
 
 from __future__ import annotations
 
-import codecs
 import copy
 import re
 from typing import Any
@@ -22,58 +21,43 @@ from trafilatura.xml import xmltotxt
 
 from ..attribution.authors import page_authors
 from ..attribution.page import read_page_facts
-from ..feeds.parse import split_authors  # also registers the 'syndicate-cp1252' error handler
+from ..errors import UrlError
 from ..model import Article, Licence
+from ..text.decoding import bom, decode, sniff
+from ..text.names import split_names
 from .profiles import Profile, get_profile
 
 
-class ExtractError(ValueError):
+class ExtractError(UrlError, ValueError):
     """A page we cannot turn into an article; names the URL and the problem."""
-
-    def __init__(self, url: str, reason: str) -> None:
-        super().__init__(f"{url}: {reason}")
-        self.url = url
-        self.reason = reason
 
 
 MAX_PAGE_BYTES = 4 * 1024 * 1024  # extraction costs ~80 us per paragraph: bound the worst case
 _META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9._:-]{1,40})""", re.I)
-_LATIN1_NAMES = {"latin-1", "iso8859-1", "iso-8859-1", "ascii", "us-ascii", "cp1252", "windows-1252"}
 
 
 def decode_page(page: bytes, url: str) -> str | bytes:
     """The page as text, decoded the way a browser would, or the bytes when we cannot tell.
 
-    BOM first, then the page's own <meta charset>. A page that says (or is) UTF-8 but carries
-    stray Latin-1 bytes keeps both: invalid bytes are read as windows-1252 one by one (as
-    browsers read 'latin-1'). A page that declares nothing and is not UTF-8 is handed to
-    trafilatura's own detection, unless it is mostly ASCII (then windows-1252).
+    BOM first, then the page's own <meta charset> (`text.decoding` owns the rules; only the
+    declaration's place is the page's). A page that says (or is) UTF-8 but carries stray
+    Latin-1 bytes keeps both: invalid bytes are read as windows-1252 one by one. A page that
+    declares nothing and is not UTF-8 is handed to trafilatura's own detection, unless it is
+    mostly ASCII (then windows-1252).
     """
-    head = page[:4096].lstrip()
-    if b"\x00" in page[:4096] and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+    if bom(page) is None and b"\x00" in page[:4096]:
         raise ExtractError(url, "binary data, not an HTML page")
-    boms = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
-    for bom, codec in boms:
-        if page.startswith(bom):
-            return page[len(bom) :].decode(codec, errors="replace")
     declared = _META_CHARSET.search(page[:4096])
-    if declared:
-        try:
-            codec = codecs.lookup(declared.group(1).decode("ascii")).name
-        except LookupError:
-            codec = ""
-        if codec in ("utf-8", "utf8"):
-            return page.decode("utf-8", errors="syndicate-cp1252")
-        if codec and (codec in _LATIN1_NAMES or declared.group(1).decode("ascii").lower() in _LATIN1_NAMES):
-            return page.decode("cp1252", errors="replace")
-        if codec:
-            return page.decode(codec, errors="replace")
+    found = sniff(page, declared.group(1) if declared else None)
+    if found:
+        codec, skip = found
+        return decode(page[skip:], codec)
     try:
         return page.decode("utf-8")
     except UnicodeDecodeError:
         high = sum(1 for b in page if b > 0x7F)
         if high <= len(page) // 20:  # mostly ASCII: a Western page saved as windows-1252
-            return page.decode("utf-8", errors="syndicate-cp1252")
+            return decode(page, "utf-8")
         return page
 
 
@@ -127,7 +111,7 @@ def extract_article(
     html = "".join(lxml.etree.tostring(child, encoding="unicode", method="html") for child in children)
     if not text.strip():
         raise ExtractError(url, "no article text found")
-    extracted_authors = split_authors(doc.author.replace(";", ",")) if doc.author else []
+    extracted_authors = split_names(doc.author) if doc.author else []
     licence = None
     if facts.licence:
         licence = Licence(spdx=facts.licence[0], url=facts.licence[1], source="page", republish="link")

@@ -8,9 +8,10 @@ around the parser, because a feed is bytes chosen by someone else:
 * The bytes go to feedparser as a stream, never as `bytes`: given `bytes`, feedparser first
   tries `open()` on them as a file name, so a body of `/dev/zero` would hang the poller and
   a body naming a local feed file would be read from disk.
-* We decode the bytes ourselves (BOM, UTF-16/32 sniffing, the declared encoding, UTF-8 with
-  a per-byte windows-1252 fallback for feeds that say UTF-8 but mix in Latin-1) and hand
-  feedparser UTF-8, so the text we screen is exactly the text it parses.
+* We decode the bytes ourselves (`text.decoding`: BOM, UTF-16/32 sniffing, the XML
+  declaration's encoding, UTF-8 with a per-byte windows-1252 fallback for feeds that say
+  UTF-8 but mix in Latin-1) and hand feedparser UTF-8, so the text we screen is exactly the
+  text it parses.
 * Entity declarations are refused before parsing. feedparser strips only some of them
   (those at the start of a line) and its loose fallback parser expands the "safe" ones it
   keeps: one 50 kB entity referenced 20,000 times made a 1 GB title, 37 s and 5 GB of
@@ -32,7 +33,6 @@ Any failure is a FeedError naming the feed URL and the reason; never another exc
 from __future__ import annotations
 
 import calendar
-import codecs
 import hashlib
 import html
 import io
@@ -44,7 +44,12 @@ from urllib.parse import urljoin, urlsplit
 
 import feedparser
 
+from ..clock import iso_z
+from ..errors import UrlError
 from ..model import FeedEntry
+from ..text.cut import cut_at_word
+from ..text.decoding import decode, sniff
+from ..text.names import split_names
 
 #: Parsing cost is linear but not small: on a 2-core dev machine feedparser takes up to
 #: ~3 s per MiB of well-formed XML and up to ~7.5 s per MiB in its lenient fallback parser
@@ -77,7 +82,6 @@ _APPEARED_TAIL = 800  # the notice is at most ~630 chars: only the tail is searc
 # `<[^<>]+>`, not `<[^>]+>`: the latter rescans to the end from every '<' of "<<<<...".
 _TAGS = re.compile(r"<[^<>]+>")
 _ENTITY_LEFT = re.compile(r"&(#\d+|#x[0-9a-f]+|[a-z]+);", re.I)
-_AUTHOR_SPLIT = re.compile(r" ?(?:,|;|/|\band\b|&) ?")
 # Characters XML 1.0 forbids (feedparser's strict parser stops at the first one) and lone
 # surrogates (not encodable as UTF-8).
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
@@ -87,7 +91,6 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 _CHAR_REF = re.compile(r"&#(?:[xX]([0-9a-fA-F]++)|([0-9]++));")
 _XML_DECL = re.compile(r"<\?xml\b[^<>]{0,1000}?\?>")
 _DECLARED = re.compile(rb"""^<\?xml\b[^<>]{0,1000}?\bencoding\s*=\s*["']([A-Za-z0-9._:-]{1,64})["']""")
-_REFUSED_CODECS = {"utf-7"}  # markup may hide in +ADw-...: nobody serves feeds in it legitimately
 _SPACE = re.compile(r"\s*")
 # feedparser's view of the prolog ends at the first b"<\w" (ASCII \w: these are bytes to it).
 _FIRST_TAG = re.compile(r"<[A-Za-z0-9_]")
@@ -104,76 +107,15 @@ _ENTITY_REASON = (
 )
 
 
-class FeedError(ValueError):
+class FeedError(UrlError, ValueError):
     """The bytes are not a feed we can read; names the feed URL and the problem."""
-
-    def __init__(self, url: str, reason: str) -> None:
-        super().__init__(f"{url}: {reason}")
-        self.url = url
-        self.reason = reason
-
-    def __reduce__(self) -> tuple[type[FeedError], tuple[str, str]]:
-        """Picklable with its two arguments (multiprocessing, pickled results)."""
-        return (type(self), (self.url, self.reason))
-
-
-def _cp1252_fallback(error: UnicodeError) -> tuple[str, int]:
-    """Bytes that are not UTF-8 read as windows-1252: a feed declaring UTF-8 that mixes in
-    Latin-1 (an old post, a pasted title) keeps its é instead of losing it to U+FFFD."""
-    assert isinstance(error, UnicodeDecodeError)
-    bad = error.object[error.start : error.end]
-    return bad.decode("cp1252", errors="replace"), error.end
-
-
-codecs.register_error("syndicate-cp1252", _cp1252_fallback)
-
-
-def _sniff_encoding(body: bytes) -> tuple[str, int]:
-    """(codec, bytes to skip): BOM first, then UTF-16/32 without BOM, then the declaration."""
-    for bom, codec in (
-        (codecs.BOM_UTF32_LE, "utf-32-le"),
-        (codecs.BOM_UTF32_BE, "utf-32-be"),
-        (codecs.BOM_UTF8, "utf-8"),
-        (codecs.BOM_UTF16_LE, "utf-16-le"),
-        (codecs.BOM_UTF16_BE, "utf-16-be"),
-    ):
-        if body.startswith(bom):
-            return codec, len(bom)
-    head = body[:4]
-    if head == b"\x00\x00\x00<":
-        return "utf-32-be", 0
-    if head == b"<\x00\x00\x00":
-        return "utf-32-le", 0
-    if head[:2] == b"\x00<":
-        return "utf-16-be", 0
-    if head[:2] == b"<\x00":
-        return "utf-16-le", 0
-    match = _DECLARED.match(body.lstrip()[:1100])
-    if match:
-        name = match.group(1).decode("ascii")
-        try:
-            codec = codecs.lookup(name).name
-        except LookupError:
-            return "utf-8", 0
-        # Only encodings that spell markup in ASCII (no UTF-16 claims in an 8-bit file).
-        try:
-            compatible = b"<?xml version='1.0'?>".decode(codec) == "<?xml version='1.0'?>"
-        except (UnicodeError, LookupError):
-            compatible = False
-        if compatible and codec not in _REFUSED_CODECS:
-            return codec, 0
-    return "utf-8", 0
 
 
 def _decode(body: bytes) -> str:
-    """The feed as text, whatever its bytes claim; never raises."""
-    codec, skip = _sniff_encoding(body)
-    errors = "syndicate-cp1252" if codec == "utf-8" else "replace"
-    try:
-        text = body[skip:].decode(codec, errors=errors)
-    except (UnicodeError, LookupError):
-        text = body[skip:].decode("utf-8", errors="syndicate-cp1252")
-    return text.lstrip("\ufeff \t\r\n")
+    """The feed as text, whatever its bytes claim; never raises. Undeclared means UTF-8 (XML's rule)."""
+    declared = _DECLARED.match(body.lstrip()[:1100])
+    codec, skip = sniff(body, declared.group(1) if declared else None, unmarked=True) or ("utf-8", 0)
+    return decode(body[skip:], codec).lstrip("\ufeff \t\r\n")
 
 
 def _repair_char_ref(match: re.Match[str]) -> str:
@@ -356,26 +298,6 @@ def clean_text(value: str | None) -> str:
     return _fold(_NOT_XML.sub("", text))
 
 
-def _cap(text: str, limit: int) -> str:
-    """At most `limit` characters, cut at a word where there is one, marked with '…'."""
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - 1]
-    space = cut.rfind(" ")
-    if space > limit // 2:
-        cut = cut[:space]
-    return cut.rstrip() + "…"
-
-
-def split_authors(value: str) -> list[str]:
-    """'A, B and C' / 'A/B' / 'A & B' -> ['A', 'B', 'C']."""
-    if not value or not isinstance(value, str):
-        return []
-    # Spaces are folded first so the separators' optional spaces cannot backtrack over a run.
-    names = [clean_text(n) for n in _AUTHOR_SPLIT.split(_fold(value))]
-    return [n for n in names if n]
-
-
 def entry_authors(entry: Any) -> list[str]:
     """All authors of an entry: repeated dc:creator, one joined string, or the first only.
 
@@ -391,7 +313,7 @@ def entry_authors(entry: Any) -> list[str]:
     names: list[str] = []
     seen: set[str] = set()
     for value in raw:
-        for name in split_authors(value):
+        for name in split_names(clean_text(value)):  # cleaned first: an entity's & or ; is no separator
             key = name.casefold()
             if len(name) <= MAX_AUTHOR_CHARS and key not in seen:
                 seen.add(key)
@@ -410,14 +332,14 @@ def _iso(parsed: Any) -> str | None:
         return None
     if not 1990 <= stamp.year <= 2100:
         return None
-    return stamp.isoformat().replace("+00:00", "Z")
+    return iso_z(stamp)
 
 
 def _summary(entry: Any) -> str | None:
     text = clean_text(entry.get("summary"))
     head, tail = text[:-_APPEARED_TAIL], text[-_APPEARED_TAIL:]
     text = (head + _APPEARED_FIRST.sub("", tail)).strip()
-    return _cap(text, MAX_SUMMARY_CHARS) or None
+    return cut_at_word(text, MAX_SUMMARY_CHARS) or None
 
 
 def _entry_url(link: str, feed_url: str) -> str | None:
@@ -468,7 +390,7 @@ def _build_entry(raw: Any, feed_url: str) -> FeedEntry | None:
     entry = FeedEntry(
         url=url,
         guid=_guid(raw.get("id")),
-        title=_cap(clean_text(raw.get("title")), MAX_TITLE_CHARS),
+        title=cut_at_word(clean_text(raw.get("title")), MAX_TITLE_CHARS),
         authors=entry_authors(raw),
         published=_iso(raw.get("published_parsed")),
         updated=_iso(dict.get(raw, "updated_parsed")),  # plain dict.get: no fallback to published
@@ -531,4 +453,4 @@ def parse_feed(body: bytes, feed_url: str) -> list[FeedEntry]:
 
 def _reason(what: str, exc: object) -> str:
     detail = exc if isinstance(exc, str) else f"{type(exc).__name__}: {exc}"
-    return _cap(f"{what}: {detail}", MAX_REASON_CHARS)
+    return cut_at_word(f"{what}: {detail}", MAX_REASON_CHARS)

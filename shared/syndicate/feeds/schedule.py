@@ -15,17 +15,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from ..clock import iso_z as iso
+from ..clock import iso_z, parse_iso
 from ..state.feeds import FeedHealth
-
-
-def parse_iso(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
 
 
 @dataclass
@@ -49,10 +40,10 @@ def due(health: FeedHealth, now: datetime, *, respect_schedule: bool, force: boo
     until = parse_iso(health.backoff_until)
     if until and now < until:
         what = "blocked" if health.blocked else "backing off"
-        return f"{what} until {iso(until)} after {health.failures} failure(s): {health.last_error}"
+        return f"{what} until {iso_z(until)} after {health.failures} failure(s): {health.last_error}"
     nxt = parse_iso(health.next_poll)
     if respect_schedule and nxt and now < nxt:
-        return f"not due until {iso(nxt)}"
+        return f"not due until {iso_z(nxt)}"
     return None
 
 
@@ -61,12 +52,12 @@ def after_success(health: FeedHealth, now: datetime, poll_minutes: int, **update
     return dataclasses.replace(
         health,
         **updates,
-        last_poll=iso(now),
+        last_poll=iso_z(now),
         failures=0,
         last_error=None,
         blocked=False,
         backoff_until=None,
-        next_poll=iso(now + timedelta(minutes=poll_minutes)),
+        next_poll=iso_z(now + timedelta(minutes=poll_minutes)),
     )
 
 
@@ -90,11 +81,11 @@ def after_failure(
         wait = max(wait, policy.blocked_seconds)
     return dataclasses.replace(
         health,
-        last_poll=iso(now),
+        last_poll=iso_z(now),
         last_status=status,
         last_error=reason,
         failures=failures,
         blocked=blocked,
-        backoff_until=iso(now + timedelta(seconds=wait)),
-        next_poll=iso(now + timedelta(seconds=wait)),
+        backoff_until=iso_z(now + timedelta(seconds=wait)),
+        next_poll=iso_z(now + timedelta(seconds=wait)),
     )

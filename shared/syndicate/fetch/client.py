@@ -21,11 +21,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import datetime
 from urllib.parse import urljoin, urlsplit
 
 import httpx
 
+from ..clock import utcnow
 from .body import BodyCorrupt, BodyTooLarge, UnsupportedEncoding, read_capped
 from .errors import (
     Blocked,
@@ -132,7 +133,7 @@ class HttpClient:
         self.max_raw_bytes = max_raw_bytes
         self.max_redirects = max_redirects
         self.limiter = limiter or HostLimiter(per_host_concurrency, per_host_delay)
-        self.now = now or (lambda: datetime.now(UTC))
+        self.now = now or utcnow
         self.backend = GuardedBackend(self.policy, resolver, on_connect=on_connect)
         self._client = httpx.Client(
             transport=_GuardedTransport(self.backend),

@@ -9,6 +9,7 @@ recorded against that page, not something to feed the extractor.
 
 from __future__ import annotations
 
+from ..text.decoding import bom
 from .errors import UnexpectedContent
 from .result import FetchResult
 
@@ -47,8 +48,6 @@ HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 GENERIC_TYPES = frozenset({"", "text/plain", "application/octet-stream", "binary/octet-stream", "text/html"})
 
 _SNIFF_BYTES = 1024
-_BOMS = (b"\xef\xbb\xbf",)
-_UTF16_BOMS = {b"\xff\xfe": "utf-16-le", b"\xfe\xff": "utf-16-be"}
 
 
 def media_type(content_type: str | None) -> str:
@@ -59,12 +58,12 @@ def media_type(content_type: str | None) -> str:
 def _head(body: bytes) -> bytes:
     """The first bytes of `body` as lowercase ASCII-ish text, without BOM or leading space."""
     head = body[:_SNIFF_BYTES]
-    for bom, codec in _UTF16_BOMS.items():
-        if head.startswith(bom):
-            head = head[2:].decode(codec, errors="ignore").encode("ascii", errors="ignore")
-            break
-    for bom in _BOMS:
-        head = head.removeprefix(bom)
+    found = bom(head)
+    if found:
+        codec, skip = found
+        head = head[skip:]
+        if codec != "utf-8":  # UTF-16/32: the markup's ASCII, as bytes
+            head = head.decode(codec, errors="ignore").encode("ascii", errors="ignore")
     return head.lstrip().lower()
 
 

@@ -12,6 +12,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
+from ..clock import utcnow
+from ..errors import UrlError
+
 # A Retry-After of a year would silence a feed for good; a day is the longest we honour.
 MAX_RETRY_AFTER = 24 * 3600.0
 
@@ -29,7 +32,7 @@ __all__ = [
 ]
 
 
-class FetchError(Exception):
+class FetchError(UrlError):
     """A fetch that failed; `str()` names the URL and the reason.
 
     `status` is the HTTP status when the server answered, `retry_after` the seconds the
@@ -48,9 +51,7 @@ class FetchError(Exception):
         retry_after: float | None = None,
         transient: bool | None = None,
     ) -> None:
-        super().__init__(f"{url}: {reason}")
-        self.url = url
-        self.reason = reason
+        super().__init__(url, reason)
         self.status = status
         self.retry_after = retry_after
         self._transient = transient
@@ -156,5 +157,5 @@ def parse_retry_after(value: str | None, now: datetime | None = None, cap: float
         return None
     if when.tzinfo is None:  # "-0000" dates come back naive; HTTP dates are GMT
         when = when.replace(tzinfo=UTC)
-    current = now or datetime.now(UTC)
+    current = now or utcnow()
     return min(max((when - current).total_seconds(), 0.0), cap)

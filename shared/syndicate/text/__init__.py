@@ -1,0 +1,7 @@
+"""Text rules that feeds, pages and records share: one function per rule.
+
+- `decoding`: bytes -> str (BOM, UTF-16/32 without BOM, a declared charset, the per-byte
+  windows-1252 fallback). Feeds and pages differ only in where the declaration comes from.
+- `names`: one string naming several people -> the names.
+- `cut`: a text cut at a word to fit a limit, marked with an ellipsis.
+"""

@@ -1,0 +1,130 @@
+"""The text rules feeds, pages and records share: decoding, name splitting, cutting at a word."""
+
+from __future__ import annotations
+
+import codecs
+
+import pytest
+
+from syndicate.text.cut import cut_at_word
+from syndicate.text.decoding import CP1252_FALLBACK, bom, codec_for_label, decode, sniff, unmarked_unicode
+from syndicate.text.names import split_names
+
+# --- decoding ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        (codecs.BOM_UTF8 + b"<a/>", ("utf-8", 3)),
+        (codecs.BOM_UTF16_LE + "<a/>".encode("utf-16-le"), ("utf-16-le", 2)),
+        (codecs.BOM_UTF16_BE + "<a/>".encode("utf-16-be"), ("utf-16-be", 2)),
+        (codecs.BOM_UTF32_LE + "<a/>".encode("utf-32-le"), ("utf-32-le", 4)),  # not UTF-16's BOM + NULs
+        (codecs.BOM_UTF32_BE + "<a/>".encode("utf-32-be"), ("utf-32-be", 4)),
+        (b"<a/>", None),
+    ],
+)
+def test_bom_names_codec_and_length(data: bytes, expected: tuple[str, int] | None) -> None:
+    assert bom(data) == expected
+
+
+def test_unmarked_unicode_is_told_by_the_zero_bytes_around_the_first_tag() -> None:
+    assert unmarked_unicode("<rss>".encode("utf-16-le")) == "utf-16-le"
+    assert unmarked_unicode("<rss>".encode("utf-16-be")) == "utf-16-be"
+    assert unmarked_unicode("<rss>".encode("utf-32-le")) == "utf-32-le"
+    assert unmarked_unicode("<rss>".encode("utf-32-be")) == "utf-32-be"
+    assert unmarked_unicode(b"<rss>") is None
+
+
+@pytest.mark.parametrize(
+    ("label", "expected"),
+    [
+        ("UTF-8", "utf-8"),
+        (b"utf8", "utf-8"),
+        ("utf-8-sig", "utf-8"),
+        ("ISO-8859-1", "cp1252"),  # browsers read latin-1 as windows-1252
+        ("latin1", "cp1252"),
+        ("us-ascii", "cp1252"),
+        ("windows-1252", "cp1252"),
+        ("iso-8859-2", "iso8859-2"),
+        ("koi8-r", "koi8-r"),
+        ("utf-16", None),  # declared in ASCII bytes: cannot be true
+        ("utf-32-le", None),
+        ("utf-7", None),  # markup can hide in +ADw-
+        ("no-such-charset", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_codec_for_label(label: str | bytes | None, expected: str | None) -> None:
+    assert codec_for_label(label) == expected
+
+
+def test_sniff_order_is_bom_then_unmarked_then_declaration() -> None:
+    marked = codecs.BOM_UTF8 + b"<?xml version='1.0' encoding='iso-8859-2'?>"
+    assert sniff(marked, "iso-8859-2") == ("utf-8", 3)
+    utf16 = "<rss/>".encode("utf-16-le")
+    assert sniff(utf16, "iso-8859-2", unmarked=True) == ("utf-16-le", 0)
+    assert sniff(utf16, "iso-8859-2") == ("iso8859-2", 0), "pages do not sniff unmarked UTF-16"
+    assert sniff(b"<rss/>", "utf-16") is None, "an impossible declaration is no declaration"
+    assert sniff(b"<rss/>") is None
+
+
+def test_utf8_with_stray_latin1_bytes_keeps_both() -> None:
+    data = "naïve 日本 ".encode() + b"caf\xe9 \x93quoted\x94 \x81"
+    assert decode(data, "utf-8") == "naïve 日本 café “quoted” \ufffd"
+    assert data.decode("utf-8", errors=CP1252_FALLBACK) == decode(data, "utf-8")
+
+
+def test_decode_never_raises() -> None:
+    assert decode(b"<a>\xff</a>", "cp1252") == "<a>ÿ</a>"
+    assert decode(b"\x00\x00\x00<\x00", "utf-32-be").startswith("<")  # truncated tail replaced
+    assert decode(b"<a/>", "no-such-codec") == "<a/>"
+
+
+# --- names ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("Lukas Fiala and Hugo Jones", ["Lukas Fiala", "Hugo Jones"]),
+        ("Ana Li, Bo Chen and Cy Wu", ["Ana Li", "Bo Chen", "Cy Wu"]),
+        ("Ana Li; Bo Chen", ["Ana Li", "Bo Chen"]),  # trafilatura's author field
+        ("A. Smith / B. Jones", ["A. Smith", "B. Jones"]),
+        ("A/B", ["A", "B"]),
+        ("A & B", ["A", "B"]),
+        ("Lukas Fiala and Hugo Jones.", ["Lukas Fiala", "Hugo Jones"]),  # a sentence's full stop
+        ("  Ana \n Li ,, , Bo  Chen ", ["Ana Li", "Bo Chen"]),
+        ("Jean-Paul Sartre", ["Jean-Paul Sartre"]),
+        ("Alexander Brandt", ["Alexander Brandt"]),  # 'and' only as a word
+        ("", []),
+        (None, []),
+    ],
+)
+def test_split_names(value: str | None, expected: list[str]) -> None:
+    assert split_names(value) == expected
+
+
+# --- cutting at a word ---------------------------------------------------------------------------
+
+
+def test_text_that_fits_is_only_folded() -> None:
+    assert cut_at_word("  a  short\ntext ", 20) == "a short text"
+
+
+def test_cut_goes_to_the_last_word_within_the_limit() -> None:
+    text = "one two three four five six"
+    assert cut_at_word(text, 12) == "one two…"
+    assert cut_at_word(text, 14) == "one two three…"  # a space at the limit: the word before it fits
+
+
+def test_cut_drops_dangling_clause_punctuation() -> None:
+    assert cut_at_word("Beijing watched, waited; and then spoke", 20) == "Beijing watched…"
+
+
+def test_cut_never_exceeds_the_limit_and_keeps_most_of_a_giant_word() -> None:
+    text = "a " + "x" * 100
+    cut = cut_at_word(text, 50)
+    assert len(cut) == 50 and cut.endswith("…") and cut.startswith("a xxx")
+    assert all(len(cut_at_word("word " * 50, n)) <= n for n in range(2, 120))
