@@ -271,10 +271,14 @@ def read_page_facts(page: bytes | str, url: str, profile: Profile = GENERIC) -> 
     desc = doc.xpath("//meta[@name='description']/@content | //meta[@property='og:description']/@content")
     facts.description = desc[0].strip() if desc and desc[0].strip() else None
     featured = (doc.xpath("//meta[@property='og:image']/@content") or [None])[0]
-    for link in doc.xpath("//link[@rel='license']/@href | //a[contains(concat(' ', normalize-space(@rel), ' '), "
-                          "' license ')]/@href"):
-        found = spdx_from_url(link)
+    links = doc.xpath("//link[@rel='license']/@href | //a[contains(concat(' ', normalize-space(@rel), ' '), "
+                      "' license ')]/@href")
+    for xpath in profile.licence_xpath:
+        links.extend(doc.xpath(xpath))
+    for link in links:
+        found = spdx_from_url(str(link))
         if found and facts.licence is None:
+            # Ranked as a footer link: a licence statement in the body still wins over it.
             facts.licence, facts.licence_source = found, "rel=license"
     credited: set[Any] = set()  # markup credits, so the generic rule below does not read them twice
     if profile.image_credit_xpath:

@@ -86,6 +86,8 @@ class Profile:
     crosspost_patterns cross-post notices (groups `pub`, `date`), tried on paragraphs
     paywall_text       text that marks a paywall teaser (any paragraph or leaf block matching)
     paywall_xpath      elements whose presence marks a paywall (e.g. a teaser container class)
+    licence_xpath      where the site states the article's licence when it does not mark it
+                       rel=license (XPaths giving link URLs); read like a footer licence link
     image_credit_xpath one element per image credit in the site's own markup (its text minus
                        the licence link's is the credit; the licence comes from that link; the
                        image is the enclosing figure's). The generic "Image credit: ..."
@@ -105,6 +107,7 @@ class Profile:
     crosspost_patterns: tuple[re.Pattern[str], ...] = (GENERIC_CROSSPOST,)
     paywall_text: tuple[re.Pattern[str], ...] = ()
     paywall_xpath: tuple[str, ...] = ()
+    licence_xpath: tuple[str, ...] = ()
     image_credit_xpath: str | None = None
     strip_facts: bool = True
     bad_summaries: tuple[str, ...] = ()
