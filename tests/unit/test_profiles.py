@@ -16,6 +16,7 @@ import lxml.etree
 import pytest
 
 import syndicate
+from syndicate.attribution.page import PageFacts, read_page_facts
 from syndicate.extract.profiles import GENERIC, Profile, get_profile, profile_names
 from syndicate.registry import RegistryError, parse_registry
 
@@ -92,3 +93,74 @@ def test_importing_the_registry_stays_cheap():
     env = {**os.environ, "PYTHONPATH": str(Path(syndicate.__file__).parents[1])}  # this copy of the package
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env).stdout
     assert out.strip() == "[] []"
+
+
+# --- partner wording applies to that partner only ------------------------------------------------
+
+PARA = "<p>" + "An ordinary sentence of article text that goes on for a while. " * 6 + "</p>"
+
+
+def facts(body: str, name: str) -> PageFacts:
+    return read_page_facts(f"<html><body><article>{body}{PARA}</article></body></html>", URL, get_profile(name))
+
+
+URL = "https://example.org/2022/01/14/a-post/"
+
+
+def test_a_sites_own_cross_post_wording_is_read_only_with_its_profile():
+    lse_notice = "<p>This was published by the China Global South Project on 14 January 2022.</p>"
+    found = facts(lse_notice, "lse_blogs").original
+    assert found is not None and (found.name, found.date_published) == ("China Global South Project", "2022-01-14")
+    assert facts(lse_notice, "generic").original is None
+
+
+@pytest.mark.parametrize("name", profile_names())
+def test_the_common_cross_post_wording_is_read_with_every_profile(name: str):
+    notice = "<p>This article was first published by The Diplomat on 14 January 2022.</p>"
+    found = facts(notice, name).original
+    assert found is not None and (found.name, found.date_published) == ("Diplomat", "2022-01-14")  # "the" dropped
+
+
+@pytest.mark.parametrize(
+    "teaser",
+    [
+        '<div class="memberful-global-teaser-content"><p>The opening.</p></div>',
+        "<p>Subscribe or log in to read the rest of this content.</p>",
+    ],
+    ids=["memberful class", "memberful text"],
+)
+def test_memberful_paywall_markers_are_cgsps(teaser: str):
+    assert facts(teaser, "cgsp").paywalled
+    assert not facts(teaser, "generic").paywalled and not facts(teaser, "lse_blogs").paywalled
+
+
+@pytest.mark.parametrize("name", profile_names())
+def test_json_ld_paywall_flag_is_read_with_every_profile(name: str):
+    head = '<script type="application/ld+json">{"@type": "NewsArticle", "isAccessibleForFree": false}</script>'
+    assert read_page_facts(f"<html><head>{head}</head><body>{PARA}</body></html>", URL, get_profile(name)).paywalled
+
+
+def test_the_conversation_reads_authors_roles_and_figure_credits():
+    body = (
+        '<div class="content-authors-group"><ul class="author-list"><li><a class="author-name" href="/profiles/a-1">'
+        '<span class="fn author-name">Ana Li</span></a><p class="role">Professor of Law, University of California,'
+        ' Berkeley</p></li><li><a href="/profiles/b-2"><span class="author-name">Bo Chen</span></a>'
+        '<p class="role">Research Fellow</p></li></ul></div>'
+        '<figure><img src="/files/1/a.jpg"><figcaption><span class="caption">A caption.</span>'
+        '<span class="attribution"><a class="source" href="https://example.com/x">Photographer/Agency</a>, '
+        '<a class="license" href="http://creativecommons.org/licenses/by-sa/4.0/">CC BY-SA</a></span></figcaption>'
+        "</figure>"
+    )
+    got = facts(body, "the_conversation")
+    assert [(a.name, a.url, a.affiliation) for a in got.author_boxes] == [
+        ("Ana Li", "https://example.org/profiles/a-1", "University of California, Berkeley"),
+        ("Bo Chen", "https://example.org/profiles/b-2", None),
+    ]
+    assert [(i.url, i.credit, i.licence) for i in got.images] == [
+        (
+            "https://example.org/files/1/a.jpg",
+            "Photographer/Agency",
+            {"spdx": "CC-BY-SA-4.0", "url": "https://creativecommons.org/licenses/by-sa/4.0/"},
+        )
+    ]
+    assert facts(body, "generic").images == []  # the generic rule wants "Image credit: ..." wording
