@@ -5,6 +5,11 @@ cross-post notices, image credits, licence footers. So we read them here from th
 page, once, and the partner profile then prunes them from the text. Every source a page
 offers is collected (JSON-LD, meta tags, rel=author links, author boxes, a byline in the
 body); merging and deciding happen in `attribution.authors` and `attribution.record`.
+What is partner-specific (byline and cross-post wording, paywall markers, author-box and
+image-credit markup, where a site states its licence) comes from the partner's `Profile`;
+this module holds only the generic reading rules. It reads the whole page today; the rights
+rule (evidence from the article, not sidebars or comments) is narrowed here and in the
+profiles' XPaths.
 """
 
 from __future__ import annotations
