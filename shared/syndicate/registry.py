@@ -18,9 +18,9 @@ from urllib.parse import urlsplit
 import yaml
 
 from .dedup.urls import UrlRules, canonicalize_url
+from .extract.profiles import profile_names
 from .model import Licence
 
-PROFILES = ("generic", "lse_blogs", "cgsp")
 REPUBLISH = ("full", "excerpt", "link")
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 _SPDX_RE = re.compile(r"^(LicenseRef-[A-Za-z0-9.-]+|[A-Za-z0-9.+-]+)$")
@@ -167,8 +167,8 @@ def _partner(raw: Any, index: int, source: str) -> Partner:
             raise RegistryError(f"{fwhere}: key 'poll_minutes' must be a positive integer, got {minutes!r}")
         feeds.append(FeedConfig(url=_http_url(_require(f, "url", fwhere), fwhere, "url"), poll_minutes=minutes))
     profile = raw.get("profile", "generic")
-    if profile not in PROFILES:
-        raise RegistryError(f"{where}: key 'profile' must be one of {', '.join(PROFILES)}, got {profile!r}")
+    if profile not in profile_names():  # one module per profile in syndicate/extract/profiles/
+        raise RegistryError(f"{where}: key 'profile' must be one of {', '.join(profile_names())}, got {profile!r}")
     licence = _licence(_require(raw, "licence", where, Mapping), where)
     aliases = raw.get("host_aliases", [])
     if not isinstance(aliases, list) or not all(isinstance(a, str) and re.match(r"^[a-z0-9.-]+$", a) for a in aliases):

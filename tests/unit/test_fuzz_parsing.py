@@ -36,6 +36,7 @@ except ImportError as exc:  # a clear message instead of a bare collection error
 
 from syndicate.dedup.urls import canonicalize_url
 from syndicate.extract import ExtractError, extract_article
+from syndicate.extract.profiles import profile_names
 from syndicate.feeds.parse import (
     MAX_AUTHORS,
     MAX_ENTRIES,
@@ -293,6 +294,7 @@ _PHRASES = st.sampled_from(
         "Posted In: China", "Estimated reading time: 5 minutes", "The blog image", "About the author",
         "Lukas Fiala is Coordinator of China Foresight at LSE IDEAS, where he works. He writes.",
         "someone at the end at ", "at ", " at The Place; and", "Read more", "&amp;", "&#0;", "&bogus;",
+        "Disclosure statement", "Partners", "Read more: A title", "Senior Lecturer in X, University of Y",
         "\x00", "\ufffd", "日本語の文章です。", "مرحبا", "A sentence of ordinary article text that goes on a little.",
     ]
 )  # fmt: skip
@@ -309,7 +311,8 @@ _CLASSES = st.sampled_from(
         "entry-content", "about-the-author", "author-bio", "author-box", "share-buttons", "sharedaddy",
         "entry-header--sticky", "entry-stats", "reading-time", "cat-links", "post-categories", "newsletter-signup",
         "memberful-global-teaser-content", "memberful-global-restricted-access-message", "suggested-reading",
-        "related-posts", "comment-respond", "x y  z", "",
+        "related-posts", "comment-respond", "author-list", "author-name", "role", "attribution", "license",
+        "content-authors-group", "republish-article", "x y  z", "",
     ]
 )  # fmt: skip
 _ATTRIBUTES = st.one_of(
@@ -378,7 +381,7 @@ def pages(draw: st.DrawFn) -> bytes | str:
     return data[:at] + draw(st.sampled_from([b"", b"\xe9", b"\x00", b"\xff"])) + data[at:]
 
 
-_PROFILES = st.sampled_from([None, "lse_blogs", "cgsp"])
+_PROFILES = st.sampled_from([None, *profile_names()[1:]])  # every discovered profile, and none
 
 
 def _check_page(page: bytes | str, profile: str | None) -> None:

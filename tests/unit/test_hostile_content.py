@@ -23,6 +23,7 @@ import pytest
 
 from syndicate.dedup.urls import canonicalize_url
 from syndicate.extract import ExtractError, extract_article
+from syndicate.extract.profiles import profile_names
 from syndicate.feeds import parse as feed_parse
 from syndicate.feeds.parse import (
     MAX_ATTRIBUTES,
@@ -627,7 +628,7 @@ PAGES = {
 }
 
 
-@pytest.mark.parametrize("profile", [None, "lse_blogs", "cgsp"])
+@pytest.mark.parametrize("profile", [None, *profile_names()[1:]])  # every discovered profile, and none
 @pytest.mark.parametrize("page", PAGES.values(), ids=PAGES.keys())
 def test_hostile_pages(page: bytes | str, profile: str | None) -> None:
     result = extract(page, profile)

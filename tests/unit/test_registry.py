@@ -19,15 +19,19 @@ partners:
 """
 
 
-def test_repo_registry_has_both_partners():
+def test_repo_registry_has_the_partners():
     reg = load_registry(ROOT / "partners.yaml")
-    assert [p.id for p in reg.partners] == ["lse-blogs", "cgsp"]
-    lse, cgsp = reg.partners
+    assert [p.id for p in reg.partners][:3] == ["lse-blogs", "cgsp", "the-conversation"]  # more may follow
+    lse, cgsp, conversation = reg.partners[:3]
     assert lse.feeds[0].url == "https://blogs.lse.ac.uk/cff/feed/"
     assert lse.licence.spdx == "CC-BY-4.0" and lse.licence.republish == "full"
     assert cgsp.feeds[0].url == "https://chinaglobalsouth.com/feed/"
     assert cgsp.licence.spdx == "LicenseRef-All-Rights-Reserved" and cgsp.licence.republish == "excerpt"
     assert cgsp.profile == "cgsp" and cgsp.rank == 1
+    assert conversation.profile == "the_conversation" and conversation.rank == 2
+    assert conversation.feeds[0].url == "https://theconversation.com/global/articles.atom"
+    assert conversation.licence.spdx == "CC-BY-ND-4.0" and conversation.licence.republish == "full"
+    assert reg.partner_for_url("https://theconversation.com/some-article-123456") is conversation
 
 
 @pytest.mark.parametrize(

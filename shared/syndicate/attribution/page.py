@@ -5,6 +5,11 @@ cross-post notices, image credits, licence footers. So we read them here from th
 page, once, and the partner profile then prunes them from the text. Every source a page
 offers is collected (JSON-LD, meta tags, rel=author links, author boxes, a byline in the
 body); merging and deciding happen in `attribution.authors` and `attribution.record`.
+What is partner-specific (byline and cross-post wording, paywall markers, author-box and
+image-credit markup, where a site states its licence) comes from the partner's `Profile`;
+this module holds only the generic reading rules. It reads the whole page today; the rights
+rule (evidence from the article, not sidebars or comments) is narrowed here and in the
+profiles' XPaths.
 """
 
 from __future__ import annotations
@@ -19,27 +24,18 @@ from urllib.parse import urljoin, urlsplit
 
 import lxml.html
 
+from ..extract.profiles import GENERIC, GENERIC_BYLINE, Profile
 from ..model import Author, Image, Publisher
 from ..text.names import split_names
 from .licences import spdx_from_text, spdx_from_url
 
 _WS = re.compile(r"\s+")
-_BYLINE = re.compile(
-    r"^\s*by\s+(?P<names>[A-Z][^,;:]{1,200}?)(?:\s*[,;|–—-]\s*(?P<org>[^.]{2,120}?))?\s*\.?\s*$", re.IGNORECASE
-)
-_CROSSPOST = re.compile(
-    r"(?:this|the)\s+(?:article|post|piece|blog(?:\s+post)?|commentary|analysis)?\s*was\s+(?:first\s+|originally\s+)?"
-    r"(?:published|posted)\s+(?:by|on|in|at)\s+(?:the\s+)?(?P<pub>[A-Z][^.]{1,100}?)\s+on\s+(?P<date>"
-    r"\d{1,2}(?:st|nd|rd|th)?\s+[A-Z][a-z]+,?\s+\d{4}|[A-Z][a-z]+\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4}|\d{4}-\d{2}-\d{2})",
-    re.IGNORECASE,
-)
 _IMAGE_CREDIT = re.compile(
     r"^\s*(?:the\s+)?(?:blog|featured|header|cover|main|lead)?\s*(?:image|photo|photograph|picture|illustration)"
     r"(?:\s+credit)?\b",
     re.IGNORECASE,
 )
 _QUOTED = re.compile(r"[\"“”‘’'](?P<title>[^\"“”]{3,200}?)[\"“”’'](?=[\s,.;:]|$)")
-_PAYWALL_TEXT = re.compile(r"subscribe or log ?in to (?:read|continue|access)", re.IGNORECASE)
 _ORDINAL = re.compile(r"(\d{1,2})(?:st|nd|rd|th)\b")
 _MONTHS = {m: i for i, m in enumerate(
     ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
@@ -113,17 +109,18 @@ class PageFacts:
     date_published: str | None = None
 
 
-def parse_byline(text: str) -> Byline | None:
-    """A body byline such as 'By Lukas Fiala and Hugo Jones, China Foresight LSE IDEAS'."""
+def parse_byline(text: str, patterns: tuple[re.Pattern[str], ...] = (GENERIC_BYLINE,)) -> Byline | None:
+    """A body byline such as 'By Lukas Fiala and Hugo Jones, China Foresight LSE IDEAS', in one
+    of the profile's wordings (`names` and optional `org` groups); the names must look like names."""
     if len(text) > 250:
         return None
-    match = _BYLINE.match(text)
+    match = next((m for p in patterns if (m := p.match(text))), None)
     if not match:
         return None
     names = split_names(match.group("names"))
     if not names or any(len(n.split()) > 5 or not n[:1].isupper() or re.search(r"\d", n) for n in names):
         return None
-    org = (match.group("org") or "").strip() or None
+    org = ((match.groupdict().get("org")) or "").strip() or None
     if org and re.search(r"\d", org):
         return None
     return Byline(names=names, org=org, text=text)
@@ -199,8 +196,56 @@ def _image_credit(node: Any, text: str, base: str, featured: str | None) -> Imag
     return Image(url=join_url(base, featured) or base, credit=credit, licence=licence)
 
 
-def read_page_facts(page: bytes | str, url: str, author_box_xpath: str | None = None) -> PageFacts:
-    """Collect attribution facts from the raw page (never raises on odd markup)."""
+def _credit_in_markup(node: Any, base: str, featured: str | None) -> tuple[Image, str] | None:
+    """An image credit marked up by the site (Profile.image_credit_xpath): the credit is the
+    node's text without its licence link's text, the licence that link's, and the image the
+    enclosing figure's (the page's featured image when the credit stands alone)."""
+    text = text_of(node)
+    if not text:
+        return None
+    licence = None
+    credit = text
+    for a in node.xpath(".//a[@href]"):
+        found = spdx_from_url(a.get("href"))
+        if found:
+            licence = {"spdx": found[0], "url": found[1]}
+            credit = credit.replace(text_of(a), "")
+            break
+    if licence is None:
+        found = spdx_from_text(text)
+        if found:
+            licence = {"spdx": found[0], "url": found[1]}
+    credit = credit.strip(" ,;:-–—") or text
+    figure = node.xpath("ancestor::figure[1]")
+    srcs = figure[0].xpath(".//img/@src | .//img/@data-src") if figure else []
+    image_url = join_url(base, srcs[0]) if srcs else None
+    return Image(url=image_url or join_url(base, featured) or base, credit=credit, licence=licence), text
+
+
+def _author_box(box: Any, base: str) -> Author | None:
+    """The generic author box: the name in the first heading or <strong>, the bio in the
+    paragraphs, the affiliation from the bio's first sentence."""
+    names = box.xpath(".//*[self::h2 or self::h3 or self::h4 or self::strong][1]")
+    name = text_of(names[0]) if names else ""
+    bio = " ".join(text_of(p) for p in box.xpath(".//p")) or None
+    return Author(name=name, bio=bio, affiliation=affiliation_from_bio(bio)) if name else None
+
+
+def _crosspost(node: Any, text: str, base: str, profile: Profile) -> Publisher | None:
+    match = next((m for p in profile.crosspost_patterns if (m := p.search(text))), None)
+    if not match:
+        return None
+    link = next((a.get("href") for a in node.xpath(".//a[@href]")
+                 if match.group("pub").split()[0] in text_of(a)), None)
+    return Publisher(
+        name=match.group("pub").strip(), url=join_url(base, link), date_published=parse_human_date(match.group("date"))
+    )
+
+
+def read_page_facts(page: bytes | str, url: str, profile: Profile = GENERIC) -> PageFacts:
+    """Collect attribution facts from the raw page, read with the partner's profile (its
+    author boxes, byline and cross-post wording, paywall markers, image credit markup).
+    Never raises on odd markup."""
     facts = PageFacts()
     try:
         doc = lxml.html.document_fromstring(page)
@@ -215,41 +260,46 @@ def read_page_facts(page: bytes | str, url: str, author_box_xpath: str | None = 
         name = text_of(link)
         if name and name.casefold() not in {a.name.casefold() for a in facts.rel_authors}:
             facts.rel_authors.append(Author(name=name, url=join_url(url, link.get("href"))))
-    if author_box_xpath:
-        for box in doc.xpath(author_box_xpath):
-            names = box.xpath(".//*[self::h2 or self::h3 or self::h4 or self::strong][1]")
-            name = text_of(names[0]) if names else ""
-            bio = " ".join(text_of(p) for p in box.xpath(".//p")) or None
-            if name:
-                facts.author_boxes.append(Author(name=name, bio=bio, affiliation=affiliation_from_bio(bio)))
+    if profile.author_box_xpath:
+        read_box = profile.read_author_box or _author_box
+        for box in doc.xpath(profile.author_box_xpath):
+            author = read_box(box, url)
+            if author is not None:
+                facts.author_boxes.append(author)
     canonical = doc.xpath("//link[@rel='canonical']/@href")
     facts.canonical_url = join_url(url, canonical[0]) if canonical else None
     desc = doc.xpath("//meta[@name='description']/@content | //meta[@property='og:description']/@content")
     facts.description = desc[0].strip() if desc and desc[0].strip() else None
     featured = (doc.xpath("//meta[@property='og:image']/@content") or [None])[0]
-    for link in doc.xpath("//link[@rel='license']/@href | //a[contains(concat(' ', normalize-space(@rel), ' '), "
-                          "' license ')]/@href"):
-        found = spdx_from_url(link)
+    links = doc.xpath("//link[@rel='license']/@href | //a[contains(concat(' ', normalize-space(@rel), ' '), "
+                      "' license ')]/@href")
+    for xpath in profile.licence_xpath:
+        links.extend(doc.xpath(xpath))
+    for link in links:
+        found = spdx_from_url(str(link))
         if found and facts.licence is None:
+            # Ranked as a footer link: a licence statement in the body still wins over it.
             facts.licence, facts.licence_source = found, "rel=license"
+    credited: set[Any] = set()  # markup credits, so the generic rule below does not read them twice
+    if profile.image_credit_xpath:
+        for node in doc.xpath(profile.image_credit_xpath):
+            found_credit = _credit_in_markup(node, url, featured)
+            if found_credit:
+                facts.images.append(found_credit[0])
+                facts.image_credit_texts.append(found_credit[1])
+                credited.update(node.iter())
+                credited.update(node.iterancestors("figcaption"))
     for node in doc.xpath("//p | //figcaption | //div[not(.//p) and not(.//div)]"):
         text = text_of(node)
         if not text or len(text) > 600:
             continue
-        if facts.byline is None and node.tag == "p" and len(text) < 250 and text.lower().startswith("by "):
-            facts.byline = parse_byline(text)
+        if facts.byline is None and node.tag == "p" and len(text) < 250:
+            facts.byline = parse_byline(text, profile.byline_patterns)
         if facts.original is None:
-            match = _CROSSPOST.search(text)
-            if match:
-                link = next((a.get("href") for a in node.xpath(".//a[@href]")
-                             if match.group("pub").split()[0] in text_of(a)), None)
-                facts.original = Publisher(
-                    name=match.group("pub").strip(),
-                    url=join_url(url, link),
-                    date_published=parse_human_date(match.group("date")),
-                )
+            facts.original = _crosspost(node, text, url, profile)
+            if facts.original is not None:
                 facts.crosspost_text = text
-        if _is_image_credit(text):
+        if node not in credited and _is_image_credit(text):
             facts.images.append(_image_credit(node, text, url, featured))
             facts.image_credit_texts.append(text)
         elif re.search(r"licen[cs]ed under", text, re.I):
@@ -260,9 +310,9 @@ def read_page_facts(page: bytes | str, url: str, author_box_xpath: str | None = 
                 # A statement in the body is more specific than a site-wide footer link.
                 if facts.licence is None or facts.licence_source == "rel=license":
                     facts.licence, facts.licence_source = found, "statement"
-        if _PAYWALL_TEXT.search(text):
+        if any(p.search(text) for p in profile.paywall_text):
             facts.paywalled = True
-    if doc.xpath("//*[contains(concat(' ', normalize-space(@class), ' '), ' memberful-global-teaser-content ')]"):
+    if any(doc.xpath(xpath) for xpath in profile.paywall_xpath):
         facts.paywalled = True
     return facts
 

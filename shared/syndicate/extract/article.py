@@ -102,7 +102,7 @@ def extract_article(
     html_tree = convert_to_html(rich_body if rich_body is not None else doc.body)
     body = html_tree.find("body")
     children = list(body) if body is not None else []
-    facts = read_page_facts(content, url, prof.author_box_xpath)
+    facts = read_page_facts(content, url, prof)
     if prof.strip_facts:
         drop = [t for t in (facts.crosspost_text, facts.byline.text if facts.byline else None) if t]
         drop += facts.licence_statement_texts

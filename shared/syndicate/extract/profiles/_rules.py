@@ -1,4 +1,4 @@
-"""XPath builders shared by the partner profiles (they are WordPress sites alike)."""
+"""XPath builders shared by the partner profiles (helpers, not a profile: the leading `_`)."""
 
 from __future__ import annotations
 
@@ -21,3 +21,12 @@ WORDPRESS_CHROME = (
     by_class("section", "related-posts"),
     "//form",
 )
+
+
+def under_heading(heading: str) -> str:
+    """The block (div, section, aside) that a heading with exactly this text opens, e.g. a
+    sidebar's "Disclosure statement": sturdier than a class name, which sites rename."""
+    return (
+        "//*[self::div or self::section or self::aside]"
+        f"[*[self::h2 or self::h3 or self::h4][normalize-space(.)='{heading}']]"
+    )

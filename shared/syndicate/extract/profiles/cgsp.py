@@ -3,10 +3,14 @@
 Around the article: category links, share buttons (twice), a newsletter sign-up block and
 related posts. News items add "WHY IS THIS IMPORTANT?" (editorial analysis: kept) and
 "SUGGESTED READING" (links: pruned). Some feed summaries are the newsletter sign-up text.
-Paywalled items show a Memberful teaser: they are marked and the teaser never republished.
+Paywalled items show a Memberful teaser (`.memberful-global-teaser-content`) and "Subscribe or
+log in to read the rest": they are marked paywalled and the teaser is never republished.
+Bylines are the generic "By A and B, Org" paragraph; no cross-post wording of its own.
 """
 
 from __future__ import annotations
+
+import re
 
 from . import Profile
 from ._rules import WORDPRESS_CHROME, by_class, para_starting
@@ -24,5 +28,7 @@ PRUNE = (
 PROFILE = Profile(
     "cgsp",
     prune_xpath=PRUNE,
+    paywall_text=(re.compile(r"subscribe or log ?in to (?:read|continue|access)", re.IGNORECASE),),
+    paywall_xpath=(by_class("*", "memberful-global-teaser-content"),),
     bad_summaries=("Get a daily email packed with", "Subscribe or log in", "Sign up for the CGSP"),
 )

@@ -3,11 +3,14 @@
 What a reader sees around the article (../shared/partners.md): the header block (authors,
 date, title, "0 comments", reading time) printed twice, a cross-post notice, the
 disclaimer, the image credit, "About the author", "Posted In", share buttons, a comment form.
+The cross-post notice has no noun ("This was published by the China Global South Project on
+14 January 2022."), so the profile adds that wording to the generic one. Author boxes are
+`section.about-the-author` (one per author, bio in paragraphs).
 """
 
 from __future__ import annotations
 
-from . import Profile
+from . import GENERIC_CROSSPOST, Profile, crosspost_notice
 from ._rules import WORDPRESS_CHROME, by_class, para_starting
 
 PRUNE = (
@@ -31,4 +34,5 @@ PROFILE = Profile(
     "lse_blogs",
     prune_xpath=PRUNE,
     author_box_xpath=by_class("section", "about-the-author") + by_class("div", "author-bio").removeprefix("/"),
+    crosspost_patterns=(GENERIC_CROSSPOST, crosspost_notice(r"this")),
 )
