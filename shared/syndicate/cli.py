@@ -230,10 +230,22 @@ def cmd_redrive(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from .demo.server import SiteServer, render_registry, site_root
+    # The demo is its own package (the repository's demo/ folder), so the Lambda layer built
+    # from shared/ never carries it; a bare `pip install` of the layer's content lacks it.
+    try:
+        from syndicate_demo import DemoServer, render_registry
+    except ModuleNotFoundError as exc:
+        if exc.name != "syndicate_demo":
+            raise
+        _err(
+            "the demo is not installed (no module syndicate_demo): install syndicate from a clone of its repository "
+            "(`make install`, or `pip install -e .` at the repository root), which installs "
+            "the syndicate_demo package from demo/ as well"
+        )
+        return EXIT_USAGE
 
     out = Path(args.out)
-    with SiteServer(site_root()) as server:
+    with DemoServer() as server:
         config = render_registry(server.base_url, out / ".state" / "demo-partners.yaml")
         print(f"serving the bundled sample site at {server.base_url} (loopback only)")
         registry = load_registry(config)
