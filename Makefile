@@ -68,7 +68,7 @@ soak: $(VENV)/.installed
 	SOAK_ENTRIES=1000 $(PY) -m pytest -q -s tests/integration/test_soak_faults.py
 
 lint: $(VENV)/.installed
-	$(VENV)/bin/ruff check shared functions tests $(wildcard bench)
+	$(VENV)/bin/ruff check shared demo functions tests $(wildcard bench)
 	$(VENV)/bin/mypy
 	for f in functions/*/app.py; do $(VENV)/bin/mypy $$f || exit 1; done
 

@@ -18,8 +18,8 @@ Everything is ingested in a shuffled order into an `LshIndex` on the local SQLit
 table, each article looked up before it is added, and the printed figures are:
 
 - precision and recall over duplicate pairs, and the false merges;
-- state reads and writes per lookup and per add, counted by `CountingStateStore` (requests:
-  a lookup's batched read of all band sets counts one);
+- state reads and writes per lookup and per add, counted by `CountingStateStore`
+  (tests/fixtures/counting.py; requests: a lookup's batched read of all band sets counts one);
 - time per article (fingerprint + lookup + add) relative to trafilatura's extraction of a
   demo page measured in the same run (a machine-independent ratio);
 - reads per lookup for the same probe articles against 1,000 and 20,000 stored articles.
@@ -44,13 +44,17 @@ from itertools import combinations
 from pathlib import Path
 
 from syndicate.adapters.local import SqliteStateStore
-from syndicate.dedup.index import CountingStateStore, LshIndex
+from syndicate.dedup.index import LshIndex
 from syndicate.dedup.minhash import Fingerprint
 from syndicate.dedup.text import normalize_text, shingles
 
 ROOT = Path(__file__).resolve().parents[1]
+# The request counter is a test helper (tests/fixtures/counting.py), not part of the package.
+sys.path.insert(0, str(ROOT / "tests"))
+from fixtures.counting import CountingStateStore  # noqa: E402
+
 DEMO_PAGE = (
-    ROOT / "shared/syndicate/demo/site/lse/cff/2022/01/14/beijings-wait-and-see-approach-in-kazakhstan/index.html"
+    ROOT / "demo/syndicate_demo/site/lse/cff/2022/01/14/beijings-wait-and-see-approach-in-kazakhstan/index.html"
 )
 
 TARGET_PRECISION = 0.99

@@ -10,10 +10,14 @@ plugin, which makes its fixtures available to every test without importing them 
 import sys
 from pathlib import Path
 
-# `fixtures` is importable whatever --import-mode pytest runs with.
-_TESTS_DIR = str(Path(__file__).resolve().parent)
-if _TESTS_DIR not in sys.path:
-    sys.path.insert(0, _TESTS_DIR)
+# `fixtures` is importable whatever --import-mode pytest runs with; `syndicate_demo` (the
+# sample site the HTTP fixtures serve) comes from this checkout's demo/ folder even when the
+# installed copy is another checkout's or predates the package.
+_TESTS_DIR = Path(__file__).resolve().parent
+DEMO_DIR = _TESTS_DIR.parent / "demo"
+for _folder in (str(DEMO_DIR), str(_TESTS_DIR)):
+    if _folder not in sys.path:
+        sys.path.insert(0, _folder)
 
 pytest_plugins = [
     "fixtures.moto",

@@ -1,4 +1,4 @@
-"""`syndicate run | status | extract | invoke | backfill | redrive | demo | schema`: the pipeline from a terminal.
+"""`syndicate run | status | extract | invoke | backfill | redrive | config | demo | schema`: the pipeline, by hand.
 
 The CLI is another thin edge, like the Lambda handlers: it parses arguments, builds the
 Services bundle with `syndicate.runtime` and calls `syndicate.pipeline`.
@@ -17,8 +17,9 @@ from typing import Any
 from . import pipeline
 from .invoke import InvokeError
 from .model import Licence
-from .registry import Partner, Registry, RegistryError, load_registry
-from .runtime import build_aws, build_local
+from .ports import ObjectStore, StorageError
+from .registry import Partner, Registry, RegistryError, load_registry, parse_registry
+from .runtime import STATE_DIR, build_aws, build_local
 from .services import Services
 
 EXIT_OK, EXIT_FAILURES, EXIT_USAGE = 0, 1, 2
@@ -226,11 +227,81 @@ def cmd_redrive(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _config_store(args: argparse.Namespace, *, create: bool) -> tuple[ObjectStore, str]:
+    """The store the deployed registry lives in, and how to name its location in messages.
+
+    `--aws`: the bucket's root (not the `public/` prefix CloudFront serves), as template.yaml's
+    REGISTRY_URI says. Otherwise the local deployment's state folder, `<out>/.state`, which
+    is only created when pushing (`create`): reading never leaves folders behind.
+    """
+    from . import config
+
+    if args.aws:
+        if not args.bucket:
+            raise RegistryError("--aws needs --bucket (or the env var BUCKET_NAME)")
+        from .adapters import aws
+
+        client = aws.make_client("s3", endpoint_url=args.endpoint_url)
+        return aws.S3ObjectStore(args.bucket, client=client), f"s3://{args.bucket}/{config.REGISTRY_KEY}"
+    from .adapters.local import LocalObjectStore
+
+    state_dir = Path(args.out) / STATE_DIR
+    where = str(state_dir / config.REGISTRY_KEY)
+    if not create and not state_dir.is_dir():
+        raise config.RegistryNotFound(f"{where}: no registry stored (upload one with `syndicate config push`)")
+    return LocalObjectStore(state_dir), where
+
+
+def cmd_config(args: argparse.Namespace) -> int:
+    """push: validate, then upload; pull: download as stored; show: validate and summarize."""
+    from . import config
+
+    try:
+        if args.action == "push":
+            path = Path(args.file)
+            try:
+                text = path.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                raise RegistryError(f"{path}: cannot read registry: {exc}") from exc
+            parse_registry(text, source=str(path))  # refuse before touching any store
+            store, where = _config_store(args, create=True)
+            registry = config.push(store, text, source=str(path))
+            print(f"pushed {path} to {where}: {len(registry.partners)} partner(s)")
+            return EXIT_OK
+        store, where = _config_store(args, create=False)
+        if args.action == "pull":
+            text = config.pull(store, where=where)
+            if args.output:
+                Path(args.output).write_text(text, encoding="utf-8")
+            else:
+                sys.stdout.write(text)
+            # Given back whatever is stored, so a bad upload can be fixed; but say it is bad.
+            parse_registry(text, source=where)
+            return EXIT_OK
+        print(config.show(store, where=where, raw=args.raw), end="" if args.raw else "\n")
+        return EXIT_OK
+    except StorageError as exc:
+        _err(str(exc))
+        return EXIT_FAILURES
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
-    from .demo.server import SiteServer, render_registry, site_root
+    # The demo is its own package (the repository's demo/ folder), so the Lambda layer built
+    # from shared/ never carries it; a bare `pip install` of the layer's content lacks it.
+    try:
+        from syndicate_demo import DemoServer, render_registry
+    except ModuleNotFoundError as exc:
+        if exc.name != "syndicate_demo":
+            raise
+        _err(
+            "the demo is not installed (no module syndicate_demo): install syndicate from a clone of its repository "
+            "(`make install`, or `pip install -e .` at the repository root), which installs "
+            "the syndicate_demo package from demo/ as well"
+        )
+        return EXIT_USAGE
 
     out = Path(args.out)
-    with SiteServer(site_root()) as server:
+    with DemoServer() as server:
         config = render_registry(server.base_url, out / ".state" / "demo-partners.yaml")
         print(f"serving the bundled sample site at {server.base_url} (loopback only)")
         registry = load_registry(config)
@@ -309,6 +380,23 @@ def parser() -> argparse.ArgumentParser:
     _add_backend(p)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_status)
+
+    where = argparse.ArgumentParser(add_help=False)
+    where.add_argument("--out", default="out", help="local deployment folder: registry in OUT/.state/config/")
+    where.add_argument("--aws", action="store_true", help="the registry in S3: s3://BUCKET/config/partners.yaml")
+    where.add_argument("--bucket", default=os.environ.get("BUCKET_NAME"), help="with --aws (default: BUCKET_NAME)")
+    where.add_argument("--endpoint-url", default=os.environ.get("AWS_ENDPOINT_URL"), help="AWS endpoint (e.g. moto)")
+    p = sub.add_parser("config", help="the deployed partner registry: push (validated first), pull, show")
+    config_sub = p.add_subparsers(dest="action", required=True)
+    c = config_sub.add_parser("push", parents=[where], help="validate a registry file, then upload it")
+    c.add_argument("file", nargs="?", default="partners.yaml", help="the registry to upload (default: partners.yaml)")
+    c.set_defaults(func=cmd_config)
+    c = config_sub.add_parser("pull", parents=[where], help="download the stored registry as it is")
+    c.add_argument("--output", help="write to this file instead of stdout")
+    c.set_defaults(func=cmd_config)
+    c = config_sub.add_parser("show", parents=[where], help="validate the stored registry and summarize it")
+    c.add_argument("--raw", action="store_true", help="print its YAML instead of a summary")
+    c.set_defaults(func=cmd_config)
 
     p = sub.add_parser("demo", help="run the pipeline on the bundled sample site over loopback")
     p.add_argument("--out", default="out")

@@ -8,7 +8,8 @@ local default and the cloud cannot drift apart.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Protocol
+from enum import Enum
+from typing import Any, Literal, Protocol
 
 
 class StorageError(RuntimeError):
@@ -33,6 +34,15 @@ class PreconditionFailed(Exception):
         self.key = key
 
 
+class Unchanged(Enum):
+    """The answer of `ObjectStore.get_if_changed` when the caller's copy is current."""
+
+    UNCHANGED = "unchanged"
+
+
+UNCHANGED: Literal[Unchanged.UNCHANGED] = Unchanged.UNCHANGED
+
+
 class ObjectStore(Protocol):
     """A bucket: keys are '/'-separated paths such as `feeds/cgsp.json`."""
 
@@ -42,6 +52,16 @@ class ObjectStore(Protocol):
 
     def get_with_etag(self, key: str) -> tuple[bytes, str] | None:
         """The object's bytes and its ETag (the token a conditional put compares), or None."""
+        ...
+
+    def get_if_changed(self, key: str, etag: str | None) -> tuple[bytes, str] | Unchanged | None:
+        """A conditional GET: `UNCHANGED` while the object's ETag is still `etag`, else its
+        bytes and new ETag (as `get_with_etag`), or None when there is no such key.
+
+        For callers that keep a parsed copy of a small object (the partner registry) and
+        check it often: S3 answers an unchanged object with a bodiless 304. `etag` None
+        means "no copy yet" and always fetches.
+        """
         ...
 
     def put(

@@ -114,7 +114,14 @@ def load_registry_uri(uri: str, endpoint_url: str | None = None) -> Registry:
         bucket, _, key = uri.removeprefix("s3://").partition("/")
         body = aws.S3ObjectStore(bucket, client=aws.make_client("s3", endpoint_url=endpoint_url)).get(key)
         if body is None:
-            raise RegistryError(f"{uri}: registry not found (upload it with `syndicate config push`)")
+            from .config import REGISTRY_KEY
+
+            hint = (
+                f"upload it with `syndicate config push partners.yaml --aws --bucket {bucket}`"
+                if key == REGISTRY_KEY
+                else f"`syndicate config push` uploads to {REGISTRY_KEY}; point REGISTRY_URI there"
+            )
+            raise RegistryError(f"{uri}: registry not found ({hint})")
         return parse_registry(body.decode("utf-8"), source=uri)
     return load_registry(uri)
 

@@ -21,7 +21,7 @@ import pytest
 from syndicate.adapters import MAX_ITEM_BYTES
 from syndicate.adapters.aws import DynamoStateStore, S3ObjectStore, SqsQueue, create_resources
 from syndicate.adapters.local import LocalObjectStore, SqliteQueue, SqliteStateStore
-from syndicate.ports import ObjectStore, Queue, QueueMessage, StateStore, StorageError
+from syndicate.ports import UNCHANGED, ObjectStore, Queue, QueueMessage, StateStore, StorageError
 
 VISIBILITY_S = 1  # short visibility timeout for the redelivery tests, on both backends
 
@@ -130,6 +130,25 @@ def test_object_conditional_writes(store: ObjectStore) -> None:
         store.put("missing.json", b"x", if_match=etag)
     assert store.get("missing.json") is None
     assert store.get_with_etag("missing.json") is None
+
+
+def test_object_get_if_changed_is_a_conditional_get(store: ObjectStore) -> None:
+    assert store.get_if_changed("config/partners.yaml", None) is None
+    assert store.get_if_changed("config/partners.yaml", '"0123456789abcdef0123456789abcdef"') is None
+    store.put("config/partners.yaml", b"v1", content_type="application/yaml")
+    first = store.get_if_changed("config/partners.yaml", None)  # no copy yet: always fetched
+    assert first == store.get_with_etag("config/partners.yaml")
+    assert isinstance(first, tuple) and first[0] == b"v1"
+    etag = first[1]
+    assert store.get_if_changed("config/partners.yaml", etag) is UNCHANGED
+    assert store.get_if_changed("config/partners.yaml", etag) is UNCHANGED  # asking again changes nothing
+    assert store.get_if_changed("config/partners.yaml", '"stale"') == (b"v1", etag)
+    store.put("config/partners.yaml", b"v2")
+    changed = store.get_if_changed("config/partners.yaml", etag)
+    assert isinstance(changed, tuple) and changed[0] == b"v2" and changed[1] != etag
+    assert store.get_if_changed("config/partners.yaml", changed[1]) is UNCHANGED
+    store.delete("config/partners.yaml")
+    assert store.get_if_changed("config/partners.yaml", changed[1]) is None
 
 
 def test_object_etags_agree_between_backends(store: ObjectStore) -> None:

@@ -3,21 +3,31 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import urllib.request
 from pathlib import Path
 
 import jsonschema
+import pytest
 
+from syndicate import cli
 from syndicate.schema import record_schema
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def syndicate(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    # This checkout's demo package first, as tests/conftest.py does for the test process.
+    pythonpath = os.pathsep.join(p for p in (str(ROOT / "demo"), os.environ.get("PYTHONPATH")) if p)
     return subprocess.run(
-        [sys.executable, "-m", "syndicate.cli", *args], cwd=cwd, capture_output=True, text=True, timeout=300
+        [sys.executable, "-m", "syndicate.cli", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "PYTHONPATH": pythonpath},
     )
 
 
@@ -34,6 +44,16 @@ def test_demo_leaves_a_valid_json_feed(tmp_path):
     for partner in ("lse-blogs", "cgsp"):
         assert len(json.loads((out / "feeds" / f"{partner}.json").read_text())["items"]) == 3
     assert "published 5 item(s)" in proc.stdout
+
+
+def test_demo_without_the_demo_package_says_how_to_install_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setitem(sys.modules, "syndicate_demo", None)  # as if only shared/ were installed
+    assert cli.main(["demo", "--out", str(tmp_path / "out")]) == cli.EXIT_USAGE
+    err = capsys.readouterr().err
+    assert "the demo is not installed" in err and "pip install -e ." in err
+    assert not (tmp_path / "out").exists()
 
 
 def test_run_refuses_loopback_without_flag_and_names_the_feed(tmp_path, demo_registry):

@@ -18,7 +18,6 @@ from email.utils import format_datetime
 
 import pytest
 
-from syndicate.demo.server import SiteServer, site_root
 from syndicate.fetch import (
     AddressPolicy,
     Blocked,
@@ -32,8 +31,10 @@ from syndicate.fetch import (
     TooLarge,
     UnexpectedContent,
 )
+from syndicate_demo import site_root
 
 from fixtures.clock import FakeClock
+from fixtures.http import SiteServer
 
 LSE_FEED = "/lse/cff/feed/"
 LSE_SEED = "/lse/cff/2022/01/14/beijings-wait-and-see-approach-in-kazakhstan/"

@@ -772,6 +772,42 @@ def test_built_layer_has_every_dependency(sam_build: Path, lambda_runtime: Path,
         assert location is None or Path(location).is_relative_to(layer), f"{name} came from {location}"
 
 
+# What must never travel in the layer: the demo (its site and server) and test helpers.
+# (`syndicate demo` imports syndicate_demo lazily, so that name alone is allowed.)
+TEST_ONLY_NAMES = ("CountingStateStore", "LoggedRequest", "def route(", "partners.yaml.template")
+
+
+def _test_only_content(package_root: Path) -> list[str]:
+    """Paths under `package_root` that belong to the demo or the tests, not the product."""
+    found = []
+    for path in sorted(package_root.rglob("*")):
+        rel = path.relative_to(package_root).as_posix()
+        parts = path.relative_to(package_root).parts
+        if any(p in ("demo", "site", "syndicate_demo", "tests", "fixtures") for p in parts) and path.is_dir():
+            found.append(rel + "/")
+        elif path.name in ("partners.yaml.template", "conftest.py"):
+            found.append(rel)
+        elif path.suffix == ".py" and any(n in path.read_text(encoding="utf-8") for n in TEST_ONLY_NAMES):
+            found.append(f"{rel} (names a test-only helper)")
+    return found
+
+
+def test_layer_source_holds_no_demo_or_test_helpers() -> None:
+    """SAM's python builder copies the whole ContentUri folder (shared/) into the layer."""
+    content_uri = REPO / load_template(TEMPLATE)["Resources"]["SyndicateLayer"]["Properties"]["ContentUri"]
+    assert not _test_only_content(content_uri)
+
+
+@pytest.mark.slow
+def test_built_layer_carries_no_demo_site_or_test_helpers(sam_build: Path) -> None:
+    layer = sam_build / "SyndicateLayer" / "python"
+    assert (layer / "syndicate" / "model.py").is_file()
+    assert not (layer / "syndicate_demo").exists()
+    assert not (layer / "syndicate" / "demo").exists()
+    assert not list(layer.glob("syndicate*/**/site")), "a demo site folder travels in the layer"
+    assert not _test_only_content(layer / "syndicate")
+
+
 @pytest.mark.slow
 def test_built_handlers_import_from_the_layer(sam_build: Path, lambda_runtime: Path, tmp_path: Path) -> None:
     layer = sam_build / "SyndicateLayer" / "python"

@@ -16,10 +16,11 @@ import pytest
 
 from syndicate.adapters.aws import DynamoStateStore
 from syndicate.adapters.local import SqliteStateStore
-from syndicate.dedup.index import LAYOUT, CountingStateStore, IndexConfigError, LshIndex, Match
+from syndicate.dedup.index import LAYOUT, IndexConfigError, LshIndex, Match
 from syndicate.dedup.minhash import DEFAULT_CONFIG, Fingerprint, MinHashConfig, decode_u32, encode_u32, fingerprint
 from syndicate.ports import StateStore
 
+from fixtures.counting import CountingStateStore
 from fixtures.moto import AwsResources
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -1,5 +1,8 @@
-"""The demo site and its loopback server: HTTP behaviour the pipeline relies on, and sample data
-realistic enough for the feed parser and the extractor."""
+"""The demo site and its loopback server (syndicate_demo): HTTP behaviour the pipeline relies on,
+and sample data realistic enough for the feed parser and the extractor.
+
+These run against `DemoServer` itself, the server `syndicate demo` uses. The tests' own server
+built on it (request log, programmed faults) has its tests in test_http_fixture.py."""
 
 from __future__ import annotations
 
@@ -7,8 +10,6 @@ import hashlib
 import json
 import re
 import socket
-import threading
-import time
 from collections.abc import Iterator
 from email.utils import formatdate, parsedate_to_datetime
 from pathlib import Path
@@ -19,7 +20,7 @@ import pytest
 import trafilatura
 import yaml
 
-from syndicate.demo.server import SiteServer, render_registry, site_root
+from syndicate_demo import DemoServer, render_registry, site_root
 
 LSE_SEED = "/lse/cff/2022/01/14/beijings-wait-and-see-approach-in-kazakhstan/"
 LSE_DUAL = "/lse/cff/2022/01/20/what-dual-circulation-means-for-chinas-trading-partners/"
@@ -33,13 +34,19 @@ FULL_TEXT_PAGES = [LSE_SEED, LSE_DUAL, LSE_OLYMPICS, CGSP_SEED, CGSP_NEWS]
 
 
 @pytest.fixture
+def demo_server() -> Iterator[DemoServer]:
+    with DemoServer() as server:
+        yield server
+
+
+@pytest.fixture
 def client() -> Iterator[httpx.Client]:
     # trust_env=False: a proxy from the environment must never see loopback test traffic.
     with httpx.Client(trust_env=False, timeout=10) as c:
         yield c
 
 
-def raw_request(server: SiteServer, target: str) -> bytes:
+def raw_request(server: DemoServer, target: str) -> bytes:
     """Send a request line exactly as written (httpx would normalize `..` away)."""
     with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
         sock.sendall(f"GET {target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".encode())
@@ -52,207 +59,124 @@ def raw_request(server: SiteServer, target: str) -> bytes:
 # -- HTTP behaviour -----------------------------------------------------------------
 
 
-def test_feed_served_as_rss_with_base_substituted(site_server: SiteServer, client: httpx.Client) -> None:
-    response = client.get(site_server.url(LSE_FEED))
+def test_feed_served_as_rss_with_base_substituted(demo_server: DemoServer, client: httpx.Client) -> None:
+    response = client.get(demo_server.url(LSE_FEED))
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/rss+xml; charset=utf-8"
     assert "{{BASE}}" not in response.text
-    assert f"<link>{site_server.base_url}{LSE_SEED}?utm_source=rss" in response.text
-    page = client.get(site_server.url(LSE_SEED))
+    assert f"<link>{demo_server.base_url}{LSE_SEED}?utm_source=rss" in response.text
+    page = client.get(demo_server.url(LSE_SEED))
     assert page.headers["content-type"] == "text/html; charset=utf-8"
-    assert f'<link rel="canonical" href="{site_server.base_url}{LSE_SEED}">' in page.text
+    assert f'<link rel="canonical" href="{demo_server.base_url}{LSE_SEED}">' in page.text
 
 
-def test_base_url_is_loopback_on_a_free_port(site_server: SiteServer) -> None:
-    assert re.fullmatch(r"http://127\.0\.0\.1:\d+", site_server.base_url)
-    assert site_server.port > 0
+def test_base_url_is_loopback_on_a_free_port(demo_server: DemoServer) -> None:
+    assert re.fullmatch(r"http://127\.0\.0\.1:\d+", demo_server.base_url)
+    assert demo_server.port > 0
     with pytest.raises(ValueError, match="loopback"):
-        SiteServer(host="0.0.0.0")
+        DemoServer(host="0.0.0.0")
 
 
-def test_folder_without_slash_redirects_like_wordpress(site_server: SiteServer, client: httpx.Client) -> None:
-    response = client.get(site_server.url("/cgsp/feed?x=1"))
+def test_folder_without_slash_redirects_like_wordpress(demo_server: DemoServer, client: httpx.Client) -> None:
+    response = client.get(demo_server.url("/cgsp/feed?x=1"))
     assert response.status_code == 301
-    assert response.headers["location"] == site_server.url("/cgsp/feed/?x=1")
+    assert response.headers["location"] == demo_server.url("/cgsp/feed/?x=1")
 
 
-def test_strong_etag_round_trip_answers_304(site_server: SiteServer, client: httpx.Client) -> None:
-    first = client.get(site_server.url(CGSP_FEED))
+def test_strong_etag_round_trip_answers_304(demo_server: DemoServer, client: httpx.Client) -> None:
+    first = client.get(demo_server.url(CGSP_FEED))
     etag = first.headers["etag"]
     assert etag == '"' + hashlib.sha256(first.content).hexdigest()[:32] + '"'
-    again = client.get(site_server.url(CGSP_FEED), headers={"If-None-Match": etag})
+    again = client.get(demo_server.url(CGSP_FEED), headers={"If-None-Match": etag})
     assert again.status_code == 304
     assert again.content == b""
     assert again.headers["etag"] == etag
-    stale = client.get(site_server.url(CGSP_FEED), headers={"If-None-Match": '"something-else"'})
+    stale = client.get(demo_server.url(CGSP_FEED), headers={"If-None-Match": '"something-else"'})
     assert stale.status_code == 200
     assert stale.content == first.content
     # If-None-Match wins over If-Modified-Since (RFC 9110): a stale tag means 200 even if dates match.
     both = client.get(
-        site_server.url(CGSP_FEED),
+        demo_server.url(CGSP_FEED),
         headers={"If-None-Match": '"old"', "If-Modified-Since": first.headers["last-modified"]},
     )
     assert both.status_code == 200
 
 
-def test_if_modified_since(site_server: SiteServer, client: httpx.Client) -> None:
-    first = client.get(site_server.url(LSE_FEED))
+def test_if_modified_since(demo_server: DemoServer, client: httpx.Client) -> None:
+    first = client.get(demo_server.url(LSE_FEED))
     last_modified = first.headers["last-modified"]
     mtime = (site_root() / "lse/cff/feed/index.xml").stat().st_mtime
     assert parsedate_to_datetime(last_modified).timestamp() == int(mtime)
-    same = client.get(site_server.url(LSE_FEED), headers={"If-Modified-Since": last_modified})
+    same = client.get(demo_server.url(LSE_FEED), headers={"If-Modified-Since": last_modified})
     assert same.status_code == 304
     older = formatdate(int(mtime) - 3600, usegmt=True)
-    assert client.get(site_server.url(LSE_FEED), headers={"If-Modified-Since": older}).status_code == 200
-    garbage = client.get(site_server.url(LSE_FEED), headers={"If-Modified-Since": "not a date"})
+    assert client.get(demo_server.url(LSE_FEED), headers={"If-Modified-Since": older}).status_code == 200
+    garbage = client.get(demo_server.url(LSE_FEED), headers={"If-Modified-Since": "not a date"})
     assert garbage.status_code == 200
 
 
-def test_changed_content_gets_a_new_etag(site_server: SiteServer, client: httpx.Client) -> None:
-    etag = client.get(site_server.url(CGSP_FEED)).headers["etag"]
-    site_server.route(CGSP_FEED, body="<rss version='2.0'><channel><title>new</title></channel></rss>")
-    changed = client.get(site_server.url(CGSP_FEED), headers={"If-None-Match": etag})
-    assert changed.status_code == 200
-    assert changed.headers["etag"] != etag
-    assert b"<title>new</title>" in changed.content
-    assert client.get(site_server.url(CGSP_FEED), headers={"If-None-Match": changed.headers["etag"]}).status_code == 304
 
 
-def test_missing_and_escaping_paths_are_404(site_server: SiteServer, client: httpx.Client) -> None:
-    assert client.get(site_server.url("/lse/cff/2030/01/01/no-such-post/")).status_code == 404
-    assert client.get(site_server.url("/lse/cff/feed/index.xml/")).status_code == 404
+def test_missing_and_escaping_paths_are_404(demo_server: DemoServer, client: httpx.Client) -> None:
+    assert client.get(demo_server.url("/lse/cff/2030/01/01/no-such-post/")).status_code == 404
+    assert client.get(demo_server.url("/lse/cff/feed/index.xml/")).status_code == 404
     for target in ("/../server.py", "/lse/%2e%2e/%2e%2e/server.py", "/..%2f__init__.py"):
-        head = raw_request(site_server, target).split(b"\r\n", 1)[0]
+        head = raw_request(demo_server, target).split(b"\r\n", 1)[0]
         assert head == b"HTTP/1.1 404 Not Found", target
 
 
-def test_paged_past_the_last_page_is_404(site_server: SiteServer, client: httpx.Client) -> None:
-    assert client.get(site_server.url(LSE_FEED + "?paged=1")).status_code == 200
-    assert client.get(site_server.url(LSE_FEED + "?paged=2")).status_code == 404
+def test_paged_past_the_last_page_is_404(demo_server: DemoServer, client: httpx.Client) -> None:
+    assert client.get(demo_server.url(LSE_FEED + "?paged=1")).status_code == 200
+    assert client.get(demo_server.url(LSE_FEED + "?paged=2")).status_code == 404
 
 
-def test_head_sends_headers_without_body(site_server: SiteServer, client: httpx.Client) -> None:
-    response = client.head(site_server.url(CGSP_SEED))
+def test_head_sends_headers_without_body(demo_server: DemoServer, client: httpx.Client) -> None:
+    response = client.head(demo_server.url(CGSP_SEED))
     assert response.status_code == 200
     assert int(response.headers["content-length"]) > 1000
     assert response.content == b""
 
 
-def test_binary_files_are_served_untouched(site_server: SiteServer, client: httpx.Client) -> None:
+def test_binary_files_are_served_untouched(demo_server: DemoServer, client: httpx.Client) -> None:
     path = "/lse/cff/files/2022/01/kazakhstan-protests-aqtobe-800x450.png"
-    response = client.get(site_server.url(path))
+    response = client.get(demo_server.url(path))
     assert response.headers["content-type"] == "image/png"
     assert response.content == (site_root() / path.lstrip("/")).read_bytes()
 
 
-# -- programmable overrides -----------------------------------------------------------
+def test_edited_file_gets_a_new_etag(tmp_path: Path, client: httpx.Client) -> None:
+    feed = tmp_path / "feed" / "index.xml"
+    feed.parent.mkdir()
+    feed.write_text("<rss version='2.0'><channel><title>old</title></channel></rss>", encoding="utf-8")
+    with DemoServer(tmp_path) as server:
+        etag = client.get(server.url("/feed/")).headers["etag"]
+        assert client.get(server.url("/feed/"), headers={"If-None-Match": etag}).status_code == 304
+        feed.write_text("<rss version='2.0'><channel><title>new</title></channel></rss>", encoding="utf-8")
+        changed = client.get(server.url("/feed/"), headers={"If-None-Match": etag})
+        assert changed.status_code == 200
+        assert changed.headers["etag"] != etag
+        assert b"<title>new</title>" in changed.content
 
 
-def test_route_status_override_then_fallback(site_server: SiteServer, client: httpx.Client) -> None:
-    site_server.route(LSE_FEED, status=503, times=1)
-    assert client.get(site_server.url(LSE_FEED)).status_code == 503
-    assert client.get(site_server.url(LSE_FEED)).status_code == 200
-    site_server.route(CGSP_FEED, status=404)
-    assert client.get(site_server.url(CGSP_FEED)).status_code == 404
-    assert client.get(site_server.url(CGSP_FEED + "?paged=1")).status_code == 404  # any query
-    site_server.unroute(CGSP_FEED)
-    assert client.get(site_server.url(CGSP_FEED)).status_code == 200
+def test_only_get_and_head_are_allowed(demo_server: DemoServer, client: httpx.Client) -> None:
+    response = client.post(demo_server.url(LSE_FEED), content=b"x=1")
+    assert response.status_code == 405
+    assert response.headers["allow"] == "GET, HEAD"
+    assert client.get(demo_server.url(LSE_FEED)).status_code == 200  # the connection is still usable
 
 
-def test_route_redirect(site_server: SiteServer, client: httpx.Client) -> None:
-    site_server.route("/old-feed/", status=301, headers={"Location": "{{BASE}}/lse/cff/feed/"})
-    response = client.get(site_server.url("/old-feed/"))
-    assert response.status_code == 301
-    assert response.headers["location"] == site_server.url(LSE_FEED)
-    followed = client.get(site_server.url("/old-feed/"), follow_redirects=True)
-    assert followed.status_code == 200
-    assert str(followed.url) == site_server.url(LSE_FEED)
-
-
-def test_route_non_html_body(site_server: SiteServer, client: httpx.Client) -> None:
-    site_server.route(CGSP_NEWS, body=b"%PDF-1.4 not a page", content_type="application/pdf")
-    response = client.get(site_server.url(CGSP_NEWS))
-    assert response.headers["content-type"] == "application/pdf"
-    assert response.content == b"%PDF-1.4 not a page"
-
-
-def test_route_exact_query_wins(site_server: SiteServer, client: httpx.Client) -> None:
-    site_server.route(LSE_FEED + "?paged=2", body="<rss version='2.0'><channel/></rss>", content_type="text/xml")
-    assert client.get(site_server.url(LSE_FEED + "?paged=2")).text == "<rss version='2.0'><channel/></rss>"
-    assert "China Foresight" in client.get(site_server.url(LSE_FEED)).text
-
-
-def test_route_delay_keeps_site_file(site_server: SiteServer, client: httpx.Client) -> None:
-    site_server.route(CGSP_FEED, delay=0.3)
-    start = time.monotonic()
-    response = client.get(site_server.url(CGSP_FEED))
-    assert time.monotonic() - start >= 0.3
-    assert response.status_code == 200
-    assert response.headers["content-type"] == "application/rss+xml; charset=utf-8"
-    assert "LSE IDEAS" in response.text
-
-
-def test_route_drip_streams_chunks_slowly(site_server: SiteServer, client: httpx.Client) -> None:
-    site_server.route("/huge/", body=b"<html>", drip=(b"x" * 1000, 0.05, 6), content_type="text/html")
-    start = time.monotonic()
-    response = client.get(site_server.url("/huge/"))
-    elapsed = time.monotonic() - start
-    assert response.status_code == 200
-    assert "content-length" not in response.headers
-    assert response.content == b"<html>" + b"x" * 6000
-    assert elapsed >= 0.25
-
-
-def test_stop_ends_a_slow_response_promptly() -> None:
-    server = SiteServer().start()
-    server.route("/slow/", delay=30)
-    outcome: list[object] = []
-
-    def fetch() -> None:
-        try:
-            with httpx.Client(trust_env=False, timeout=10) as c:
-                outcome.append(c.get(server.url("/slow/")).status_code)
-        except httpx.HTTPError as exc:
-            outcome.append(exc)
-
-    thread = threading.Thread(target=fetch)
-    thread.start()
-    while server.count("/slow/") == 0:
-        time.sleep(0.01)
-    start = time.monotonic()
-    server.stop()
-    thread.join(timeout=5)
-    assert time.monotonic() - start < 3
-    assert not thread.is_alive()
-    assert len(outcome) == 1 and isinstance(outcome[0], httpx.HTTPError)
-
-
-def test_request_log_counts(site_server: SiteServer, client: httpx.Client) -> None:
-    client.get(site_server.url(LSE_FEED), headers={"User-Agent": "syndicate-test", "If-None-Match": '"x"'})
-    client.get(site_server.url(LSE_FEED + "?paged=2"))
-    client.head(site_server.url(LSE_SEED))
-    client.get(site_server.url("/nope/"))
-    assert site_server.count() == 4
-    assert site_server.count(LSE_FEED) == 2
-    assert site_server.count(LSE_FEED + "?paged=2") == 1
-    assert site_server.count(site_server.url(LSE_FEED)) == 2
-    assert site_server.count(LSE_SEED, method="HEAD") == 1
-    assert site_server.count(LSE_SEED, method="GET") == 0
-    method, path, headers = site_server.requests[0]
-    assert (method, path) == ("GET", LSE_FEED)
-    assert headers["user-agent"] == "syndicate-test"
-    assert headers["if-none-match"] == '"x"'
-    site_server.clear_log()
-    assert site_server.count() == 0
+def test_absolute_form_request_target_is_served(demo_server: DemoServer) -> None:
+    head = raw_request(demo_server, demo_server.url(CGSP_FEED)).split(b"\r\n", 1)[0]
+    assert head == b"HTTP/1.1 200 OK"
 
 
 # -- the sample data ------------------------------------------------------------------
 
 
-def test_lse_feed_parses_into_three_entries(site_server: SiteServer, client: httpx.Client) -> None:
-    parsed = feedparser.parse(client.get(site_server.url(LSE_FEED)).content)
+def test_lse_feed_parses_into_three_entries(demo_server: DemoServer, client: httpx.Client) -> None:
+    parsed = feedparser.parse(client.get(demo_server.url(LSE_FEED)).content)
     assert not parsed.bozo, parsed.get("bozo_exception")
-    base = site_server.base_url
+    base = demo_server.base_url
     links = [e.link for e in parsed.entries]
     assert links == [base + p + "?utm_source=rss&utm_medium=rss" for p in (LSE_OLYMPICS, LSE_DUAL, LSE_SEED)]
     olympics, dual, seed = parsed.entries
@@ -270,10 +194,10 @@ def test_lse_feed_parses_into_three_entries(site_server: SiteServer, client: htt
     assert dual.author == "Grace Whitfield"
 
 
-def test_cgsp_feed_parses_into_three_entries(site_server: SiteServer, client: httpx.Client) -> None:
-    parsed = feedparser.parse(client.get(site_server.url(CGSP_FEED)).content)
+def test_cgsp_feed_parses_into_three_entries(demo_server: DemoServer, client: httpx.Client) -> None:
+    parsed = feedparser.parse(client.get(demo_server.url(CGSP_FEED)).content)
     assert not parsed.bozo, parsed.get("bozo_exception")
-    base = site_server.base_url
+    base = demo_server.base_url
     assert [e.link for e in parsed.entries] == [base + CGSP_PAYWALLED, base + CGSP_NEWS, base + CGSP_SEED]
     paywalled, news, seed = parsed.entries
     assert seed.title == 'Beijing’s "Wait and See" Approach in Kazakhstan'
@@ -284,33 +208,33 @@ def test_cgsp_feed_parses_into_three_entries(site_server: SiteServer, client: ht
     assert paywalled.author == "Daniel Okafor"
 
 
-def test_every_feed_entry_links_to_a_served_page(site_server: SiteServer, client: httpx.Client) -> None:
+def test_every_feed_entry_links_to_a_served_page(demo_server: DemoServer, client: httpx.Client) -> None:
     for feed in (LSE_FEED, CGSP_FEED):
-        for entry in feedparser.parse(client.get(site_server.url(feed)).content).entries:
+        for entry in feedparser.parse(client.get(demo_server.url(feed)).content).entries:
             response = client.get(entry.link)
             assert response.status_code == 200, entry.link
             assert response.headers["content-type"].startswith("text/html")
 
 
 @pytest.mark.parametrize("path", FULL_TEXT_PAGES)
-def test_article_pages_are_extractable(site_server: SiteServer, client: httpx.Client, path: str) -> None:
-    text = trafilatura.extract(client.get(site_server.url(path)).text, include_comments=False)
+def test_article_pages_are_extractable(demo_server: DemoServer, client: httpx.Client, path: str) -> None:
+    text = trafilatura.extract(client.get(demo_server.url(path)).text, include_comments=False)
     assert text is not None
     assert len(text.split()) >= 250, f"{path}: only {len(text.split())} words extracted"
     assert "Leave a Reply" not in text
 
 
-def test_paywalled_page_has_only_a_teaser(site_server: SiteServer, client: httpx.Client) -> None:
-    html = client.get(site_server.url(CGSP_PAYWALLED)).text
+def test_paywalled_page_has_only_a_teaser(demo_server: DemoServer, client: httpx.Client) -> None:
+    html = client.get(demo_server.url(CGSP_PAYWALLED)).text
     assert '<div class="memberful-global-teaser-content">' in html
     assert "Subscribe or log in to read the rest of this content." in html
     text = trafilatura.extract(html, include_comments=False) or ""
     assert 30 <= len(text.split()) < 150
 
 
-def test_seed_article_copies_differ_as_the_partners_do(site_server: SiteServer, client: httpx.Client) -> None:
-    lse = client.get(site_server.url(LSE_SEED)).text
-    cgsp = client.get(site_server.url(CGSP_SEED)).text
+def test_seed_article_copies_differ_as_the_partners_do(demo_server: DemoServer, client: httpx.Client) -> None:
+    lse = client.get(demo_server.url(LSE_SEED)).text
+    cgsp = client.get(demo_server.url(CGSP_SEED)).text
     for british, american in (
         ("colour revolution", "color revolution"),
         ("spiralling", "spiraling"),
@@ -352,47 +276,39 @@ def test_seed_article_copies_differ_as_the_partners_do(site_server: SiteServer, 
     assert [a["name"] for a in jsonld["author"]] == ["Lukas Fiala", "Hugo Jones"]
     # CGSP: byline in the body, organisation author, no licence statement.
     assert "By Lukas Fiala and Hugo Jones, China Foresight LSE IDEAS" in cgsp
-    assert f'href="{site_server.base_url}/cgsp/author/lse-ideas/" rel="author">LSE IDEAS</a>' in cgsp
+    assert f'href="{demo_server.base_url}/cgsp/author/lse-ideas/" rel="author">LSE IDEAS</a>' in cgsp
     assert "Get a daily email packed with" in cgsp
     assert 'rel="license"' not in cgsp and "licensed under" not in cgsp and "creativecommons" not in cgsp
 
 
-def test_news_page_has_news_feed_blocks(site_server: SiteServer, client: httpx.Client) -> None:
-    html = client.get(site_server.url(CGSP_NEWS)).text
+def test_news_page_has_news_feed_blocks(demo_server: DemoServer, client: httpx.Client) -> None:
+    html = client.get(demo_server.url(CGSP_NEWS)).text
     assert html.index("WHY IS THIS IMPORTANT?") < html.index("SUGGESTED READING")
 
 
-def test_pages_load_nothing_from_outside_loopback(site_server: SiteServer, client: httpx.Client) -> None:
+def test_pages_load_nothing_from_outside_loopback(demo_server: DemoServer, client: httpx.Client) -> None:
     """Browser tests open these pages: any external script, style or image would leave loopback."""
     pages = list(site_root().rglob("*.html"))
     assert len(pages) >= 10
     for page in pages:
         url = "/" + page.relative_to(site_root()).parent.as_posix() + "/"
-        html = client.get(site_server.url(url.replace("//", "/"))).text
+        html = client.get(demo_server.url(url.replace("//", "/"))).text
         for tag in re.findall(r"<(?:script|img|iframe|source|link)\b[^>]*>", html):
             if tag.startswith("<link") and "stylesheet" not in tag and "icon" not in tag and "preload" not in tag:
                 continue  # canonical/alternate links are not loaded by a browser
             for ref in re.findall(r'(?:src|href|srcset)="([^"]+)"', tag):
-                assert not re.match(r"(https?:)?//", ref) or ref.startswith(site_server.base_url), (page, tag)
+                assert not re.match(r"(https?:)?//", ref) or ref.startswith(demo_server.base_url), (page, tag)
 
 
-def test_render_registry_names_the_demo_feeds(tmp_path: Path, site_server: SiteServer) -> None:
-    path = render_registry(site_server.base_url, tmp_path)
+def test_render_registry_names_the_demo_feeds(tmp_path: Path, demo_server: DemoServer) -> None:
+    path = render_registry(demo_server.base_url, tmp_path)
     assert path == tmp_path / "partners.yaml"
     text = path.read_text(encoding="utf-8")
     assert "{{BASE}}" not in text
     data = yaml.safe_load(text)
     partners = {p["id"]: p for p in data["partners"]}
     assert set(partners) == {"lse-blogs", "cgsp"}
-    assert partners["lse-blogs"]["feeds"] == [{"url": site_server.url(LSE_FEED)}]
-    assert partners["cgsp"]["feeds"] == [{"url": site_server.url(CGSP_FEED)}]
+    assert partners["lse-blogs"]["feeds"] == [{"url": demo_server.url(LSE_FEED)}]
+    assert partners["cgsp"]["feeds"] == [{"url": demo_server.url(CGSP_FEED)}]
     assert partners["lse-blogs"]["licence"]["spdx"] == "CC-BY-4.0"
     assert partners["cgsp"]["licence"] == {"spdx": "LicenseRef-All-Rights-Reserved", "republish": "excerpt"}
-
-
-def test_demo_registry_fixture_is_a_valid_registry(demo_registry: Path, site_server: SiteServer) -> None:
-    from syndicate.registry import load_registry
-
-    registry = load_registry(demo_registry)
-    assert [p.profile for p in registry.partners] == ["lse_blogs", "cgsp"]
-    assert registry.partner("lse-blogs").homepage == site_server.url("/lse/")

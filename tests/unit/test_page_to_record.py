@@ -12,7 +12,7 @@ from syndicate.extract import ExtractError, extract_article, sanitize_html
 from syndicate.model import ArticleMessage, FeedEntry, Licence
 from syndicate.registry import parse_registry
 
-SITE = Path(__file__).resolve().parents[2] / "shared" / "syndicate" / "demo" / "site"
+SITE = Path(__file__).resolve().parents[2] / "demo" / "syndicate_demo" / "site"
 BASE = "http://127.0.0.1:8000"
 LSE_SEED = "lse/cff/2022/01/14/beijings-wait-and-see-approach-in-kazakhstan/"
 CGSP_SEED = "cgsp/analysis/beijings-wait-and-see-approach-in-kazakhstan/"

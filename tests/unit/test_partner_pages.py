@@ -21,7 +21,7 @@ from syndicate.registry import Partner, RegistryError, load_registry
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = ROOT / "tests" / "fixtures" / "pages"
-DEMO = ROOT / "shared" / "syndicate" / "demo" / "site"
+DEMO = ROOT / "demo" / "syndicate_demo" / "site"
 DEMO_BASE = "https://demo.test"
 REGISTRY = load_registry(PAGES / "registry.yaml")
 REPO_REGISTRY = load_registry(ROOT / "partners.yaml")

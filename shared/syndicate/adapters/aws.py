@@ -20,7 +20,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from ..ports import ObjectStore, PreconditionFailed, Queue, QueueMessage, StateStore, StorageError
+from ..ports import UNCHANGED, ObjectStore, PreconditionFailed, Queue, QueueMessage, StateStore, StorageError, Unchanged
 from ..state import IDEMPOTENCY_PK
 from . import SET_ATTRIBUTE, decode_item, encode_item, validate_item_key, validate_key
 
@@ -127,6 +127,24 @@ class S3ObjectStore:
             raise _storage_error(f"get {self._where(key)}", exc) from exc
         except BotoCoreError as exc:
             raise _storage_error(f"get {self._where(key)}", exc) from exc
+
+    def get_if_changed(self, key: str, etag: str | None) -> tuple[bytes, str] | Unchanged | None:
+        """GetObject with IfNoneMatch: S3 answers 304 Not Modified, with no body, while it matches."""
+        if etag is None:
+            return self.get_with_etag(key)
+        validate_key(key)
+        try:
+            response = self.client.get_object(Bucket=self.bucket, Key=self.prefix + key, IfNoneMatch=etag)
+            return response["Body"].read(), str(response["ETag"])
+        except ClientError as exc:
+            code = _error_code(exc)
+            if code in ("304", "NotModified"):
+                return UNCHANGED
+            if code in ("NoSuchKey", "404"):
+                return None
+            raise _storage_error(f"conditional get {self._where(key)}", exc) from exc
+        except BotoCoreError as exc:
+            raise _storage_error(f"conditional get {self._where(key)}", exc) from exc
 
     def put(
         self,

@@ -31,10 +31,8 @@ has written); the caller closes that gap with its own conditional writes or a re
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from typing import Any, NamedTuple, TypeVar
 
 from ..ports import StateStore
@@ -43,7 +41,6 @@ from .minhash import DEFAULT_CONFIG, Fingerprint, MinHashConfig, fingerprint
 
 __all__ = [
     "LAYOUT",
-    "CountingStateStore",
     "IndexConfigError",
     "LshIndex",
     "Match",
@@ -219,74 +216,3 @@ class LshIndex:
         self.table.delete_fingerprint(doc_id)
         for band, bucket in enumerate(previous.band_keys(self.config)):
             self.table.remove_from_bucket(band, bucket, doc_id)
-
-
-@dataclass
-class CountingStateStore:
-    """A `StateStore` that counts the calls passing through it, for tests and benchmarks.
-
-    Reads are `get`, `query` and `get_sets` calls (each one request to DynamoDB, a
-    `get_sets` of up to 100 keys being one BatchGetItem); `rows` counts the items the queries
-    returned, `set_keys` the keys `get_sets` asked for and `members` the ids they held, since
-    DynamoDB bills by the items and sizes it reads. Writes are one request each.
-    """
-
-    inner: StateStore
-    counts: dict[str, int] = field(default_factory=dict)
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-
-    def _count(self, name: str, n: int = 1) -> None:
-        with self._lock:  # an index with workers calls from several threads
-            self.counts[name] = self.counts.get(name, 0) + n
-
-    @property
-    def reads(self) -> int:
-        """Requests that read: gets, queries and batched set reads."""
-        return sum(self.counts.get(name, 0) for name in ("get", "query", "get_sets"))
-
-    @property
-    def writes(self) -> int:
-        """Requests that write: puts, conditional puts, deletes and set member changes."""
-        return sum(
-            self.counts.get(name, 0) for name in ("put", "put_if_absent", "delete", "add_to_set", "remove_from_set")
-        )
-
-    def reset(self) -> None:
-        self.counts.clear()
-
-    def get(self, pk: str, sk: str) -> dict[str, Any] | None:
-        self._count("get")
-        return self.inner.get(pk, sk)
-
-    def put(self, pk: str, sk: str, data: dict[str, Any]) -> None:
-        self._count("put")
-        self.inner.put(pk, sk, data)
-
-    def put_if_absent(self, pk: str, sk: str, data: dict[str, Any]) -> bool:
-        self._count("put_if_absent")
-        return self.inner.put_if_absent(pk, sk, data)
-
-    def delete(self, pk: str, sk: str) -> None:
-        self._count("delete")
-        self.inner.delete(pk, sk)
-
-    def query(self, pk: str) -> list[tuple[str, dict[str, Any]]]:
-        self._count("query")
-        rows = self.inner.query(pk)
-        self._count("rows", len(rows))
-        return rows
-
-    def add_to_set(self, pk: str, sk: str, member: str) -> None:
-        self._count("add_to_set")
-        self.inner.add_to_set(pk, sk, member)
-
-    def remove_from_set(self, pk: str, sk: str, member: str) -> None:
-        self._count("remove_from_set")
-        self.inner.remove_from_set(pk, sk, member)
-
-    def get_sets(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], set[str]]:
-        self._count("get_sets")
-        self._count("set_keys", len(keys))
-        sets = self.inner.get_sets(keys)
-        self._count("members", sum(len(members) for members in sets.values()))
-        return sets

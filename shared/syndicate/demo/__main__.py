@@ -1,5 +1,0 @@
-"""`python -m syndicate.demo [--port N] [--registry PATH]`: serve the demo site until Ctrl-C."""
-
-from .server import main
-
-raise SystemExit(main())
