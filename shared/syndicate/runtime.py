@@ -10,8 +10,9 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
+from .config import REGISTRY_KEY, RegistryNotFound, RegistrySource
 from .fetch import AddressPolicy, HttpClient
-from .registry import Registry, RegistryError, load_registry, parse_registry
+from .registry import Registry, RegistryError
 from .services import Services, Settings
 
 STATE_DIR = ".state"
@@ -106,24 +107,36 @@ def build_aws(
     )
 
 
+def registry_source(uri: str, endpoint_url: str | None = None) -> RegistrySource:
+    """The registry at a file path or `s3://bucket/key`, reloaded when it changes (see RegistrySource)."""
+    if not uri.startswith("s3://"):
+        return RegistrySource.from_file(uri)
+    from .adapters import aws
+
+    bucket, _, key = uri.removeprefix("s3://").partition("/")
+    store = aws.S3ObjectStore(bucket, client=aws.make_client("s3", endpoint_url=endpoint_url))
+    return RegistrySource.from_store(store, key, where=uri)
+
+
 def load_registry_uri(uri: str, endpoint_url: str | None = None) -> Registry:
-    """A registry from a file path or from `s3://bucket/key`."""
-    if uri.startswith("s3://"):
-        from .adapters import aws
+    """A registry from a file path or from `s3://bucket/key`, read once."""
+    return _first_load(registry_source(uri, endpoint_url), uri)
 
+
+def _first_load(source: RegistrySource, uri: str) -> Registry:
+    """The source's registry now; a missing one is an error that says how to upload it."""
+    try:
+        return source.current()
+    except RegistryNotFound as exc:
+        if not uri.startswith("s3://"):
+            raise
         bucket, _, key = uri.removeprefix("s3://").partition("/")
-        body = aws.S3ObjectStore(bucket, client=aws.make_client("s3", endpoint_url=endpoint_url)).get(key)
-        if body is None:
-            from .config import REGISTRY_KEY
-
-            hint = (
-                f"upload it with `syndicate config push partners.yaml --aws --bucket {bucket}`"
-                if key == REGISTRY_KEY
-                else f"`syndicate config push` uploads to {REGISTRY_KEY}; point REGISTRY_URI there"
-            )
-            raise RegistryError(f"{uri}: registry not found ({hint})")
-        return parse_registry(body.decode("utf-8"), source=uri)
-    return load_registry(uri)
+        hint = (
+            f"upload it with `syndicate config push partners.yaml --aws --bucket {bucket}`"
+            if key == REGISTRY_KEY
+            else f"`syndicate config push` uploads to {REGISTRY_KEY}; point REGISTRY_URI there"
+        )
+        raise RegistryError(f"{uri}: registry not found ({hint})") from exc
 
 
 def _need(environ: Mapping[str, str], name: str) -> str:
@@ -138,15 +151,22 @@ def services_from_env(environ: Mapping[str, str] = os.environ) -> Services:
     backend = environ.get("SYNDICATE_BACKEND", "aws")
     allow_loopback = environ.get("SYNDICATE_ALLOW_LOOPBACK", "") in ("1", "true", "yes")
     endpoint = environ.get("AWS_ENDPOINT_URL") or None
-    registry = load_registry_uri(_need(environ, "REGISTRY_URI"), endpoint)
+    if backend not in ("aws", "local"):
+        raise RuntimeError(f"SYNDICATE_BACKEND must be 'aws' or 'local', got {backend!r}")
+    uri = _need(environ, "REGISTRY_URI")
+    # A warm Lambda container lives for hours: a partner added with `syndicate config push`
+    # must reach it without a redeploy, so the registry is re-checked (a conditional GET on its
+    # ETag, at most once a minute) rather than read once per container.
+    source = registry_source(uri, endpoint)
+    registry = _first_load(source, uri)
     base_url = environ.get("PUBLIC_BASE_URL") or None
     if backend == "local":
-        return build_local(
+        svc = build_local(
             Path(environ.get("SYNDICATE_OUT", "out")), registry, allow_loopback=allow_loopback, base_url=base_url
         )
-    if backend != "aws":
-        raise RuntimeError(f"SYNDICATE_BACKEND must be 'aws' or 'local', got {backend!r}")
-    return build_aws(
+        svc.registry_source = source.current
+        return svc
+    svc = build_aws(
         registry,
         bucket=_need(environ, "BUCKET_NAME"),
         table=_need(environ, "TABLE_NAME"),
@@ -157,3 +177,5 @@ def services_from_env(environ: Mapping[str, str] = os.environ) -> Services:
         allow_loopback=allow_loopback,
         base_url=base_url,
     )
+    svc.registry_source = source.current
+    return svc
