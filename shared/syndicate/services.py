@@ -30,7 +30,7 @@ IngestRun = Callable[..., dict[str, Any]]
 #: Wraps an IngestRun so each message is processed once (powertools Idempotency, from adapters/).
 IngestGuard = Callable[[IngestRun, Deadline], IngestRun]
 
-__all__ = ["Deadline", "IngestGuard", "IngestRun", "Services", "Settings", "utcnow"]
+__all__ = ["Deadline", "IngestGuard", "IngestRun", "Services", "Settings"]
 
 
 @dataclass

@@ -11,8 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..ports import StateStore
-from ._item import from_item, to_item
+from ._partition import Partition, to_item
 
 COPY_PK = "copy"
 MEMBERS_PREFIX = "members#"
@@ -32,16 +31,11 @@ class Membership:
     at: str
 
 
-class CopyTable:
-    def __init__(self, table: StateStore) -> None:
-        self.table = table
+class CopyTable(Partition[StoredCopy]):
+    """Copies by copy id, and the members of each merged record (one partition per record)."""
 
-    def get(self, copy_id: str) -> StoredCopy | None:
-        item = self.table.get(COPY_PK, copy_id)
-        return None if item is None else from_item(StoredCopy, item)
-
-    def put(self, copy_id: str, copy: StoredCopy) -> None:
-        self.table.put(COPY_PK, copy_id, to_item(copy))
+    pk = COPY_PK
+    shape = StoredCopy
 
     def members(self, record_id: str) -> list[str]:
         """The copy ids merged into `record_id`, sorted."""

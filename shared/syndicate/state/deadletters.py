@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..ports import StateStore
-from ._item import from_item, to_item
+from ._partition import Partition
 
 DEAD_PK = "dead"
 
@@ -21,15 +20,6 @@ class DeadLetter:
     receives: int
 
 
-class DeadLetters:
-    def __init__(self, table: StateStore) -> None:
-        self.table = table
-
-    def put(self, message_id: str, letter: DeadLetter) -> None:
-        self.table.put(DEAD_PK, message_id, to_item(letter))
-
-    def all(self) -> list[tuple[str, DeadLetter]]:
-        return [(mid, from_item(DeadLetter, item)) for mid, item in self.table.query(DEAD_PK)]
-
-    def delete(self, message_id: str) -> None:
-        self.table.delete(DEAD_PK, message_id)
+class DeadLetters(Partition[DeadLetter]):
+    pk = DEAD_PK
+    shape = DeadLetter

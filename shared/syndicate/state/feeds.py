@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..ports import StateStore
-from ._item import from_item, to_item
+from ._partition import Partition
 
 FEED_PK = "feed"
 ENTRY_PK = "entry"
@@ -33,16 +32,11 @@ class FeedHealth:
     body_sha256: str | None = None
 
 
-class FeedHealthTable:
-    def __init__(self, table: StateStore) -> None:
-        self.table = table
+class FeedHealthTable(Partition[FeedHealth]):
+    """Keyed by the feed's URL as the registry gives it."""
 
-    def get(self, feed_url: str) -> FeedHealth | None:
-        item = self.table.get(FEED_PK, feed_url)
-        return None if item is None else from_item(FeedHealth, item)
-
-    def put(self, feed_url: str, health: FeedHealth) -> None:
-        self.table.put(FEED_PK, feed_url, to_item(health))
+    pk = FEED_PK
+    shape = FeedHealth
 
 
 @dataclass
@@ -54,13 +48,8 @@ class SeenEntry:
     seen_at: str
 
 
-class SeenEntries:
-    def __init__(self, table: StateStore) -> None:
-        self.table = table
+class SeenEntries(Partition[SeenEntry]):
+    """Keyed by the entry's canonical URL (never by its guid: guids are unique per site only)."""
 
-    def get(self, canonical_url: str) -> SeenEntry | None:
-        item = self.table.get(ENTRY_PK, canonical_url)
-        return None if item is None else from_item(SeenEntry, item)
-
-    def put(self, canonical_url: str, entry: SeenEntry) -> None:
-        self.table.put(ENTRY_PK, canonical_url, to_item(entry))
+    pk = ENTRY_PK
+    shape = SeenEntry

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..ports import StateStore
-from ._item import from_item, to_item
+from ._partition import Partition, to_item
 
 LOCK_PK = "lock"
 
@@ -24,14 +24,13 @@ class Lease:
     expires: float  # epoch seconds
 
 
-class Leases:
-    def __init__(self, table: StateStore, clock: Callable[[], float] = time.time) -> None:
-        self.table = table
-        self.clock = clock
+class Leases(Partition[Lease]):
+    pk = LOCK_PK
+    shape = Lease
 
-    def get(self, name: str) -> Lease | None:
-        item = self.table.get(LOCK_PK, name)
-        return None if item is None else from_item(Lease, item)
+    def __init__(self, table: StateStore, clock: Callable[[], float] = time.time) -> None:
+        super().__init__(table)
+        self.clock = clock
 
     def acquire(self, name: str, seconds: float) -> str | None:
         """A token when this call now holds the lease on `name`, None when someone else does."""

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..ports import StateStore
-from ._item import from_item, to_item
+from ._partition import Partition
 
 PUBLISH_PK = "publish"
 LAST_SK = "last"
@@ -20,13 +19,12 @@ class PublishMark:
     at: str = ""
 
 
-class PublishMarks:
-    def __init__(self, table: StateStore) -> None:
-        self.table = table
+class PublishMarks(Partition[PublishMark]):
+    pk = PUBLISH_PK
+    shape = PublishMark
 
     def last(self) -> PublishMark | None:
-        item = self.table.get(PUBLISH_PK, LAST_SK)
-        return None if item is None else from_item(PublishMark, item)
+        return self.get(LAST_SK)
 
     def put_last(self, mark: PublishMark) -> None:
-        self.table.put(PUBLISH_PK, LAST_SK, to_item(mark))
+        self.put(LAST_SK, mark)

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..ports import StateStore
-from ._item import from_item, to_item
+from ._partition import Partition
 
 RECORD_PK = "record"
 PENDING_PK = "pending"
@@ -25,23 +24,9 @@ class RecordMeta:
     fingerprint: str = ""
 
 
-class RecordIndex:
-    def __init__(self, table: StateStore) -> None:
-        self.table = table
-
-    def get(self, record_id: str) -> RecordMeta | None:
-        item = self.table.get(RECORD_PK, record_id)
-        return None if item is None else from_item(RecordMeta, item)
-
-    def put(self, record_id: str, meta: RecordMeta) -> None:
-        self.table.put(RECORD_PK, record_id, to_item(meta))
-
-    def delete(self, record_id: str) -> None:
-        self.table.delete(RECORD_PK, record_id)
-
-    def all(self) -> list[tuple[str, RecordMeta]]:
-        """Every indexed record, by id."""
-        return [(rid, from_item(RecordMeta, item)) for rid, item in self.table.query(RECORD_PK)]
+class RecordIndex(Partition[RecordMeta]):
+    pk = RECORD_PK
+    shape = RecordMeta
 
 
 @dataclass
@@ -50,15 +35,12 @@ class PendingMark:
     retired: bool = False
 
 
-class PendingMarks:
-    def __init__(self, table: StateStore) -> None:
-        self.table = table
+class PendingMarks(Partition[PendingMark]):
+    pk = PENDING_PK
+    shape = PendingMark
 
     def mark(self, record_id: str, at: str, *, retired: bool = False) -> None:
-        self.table.put(PENDING_PK, record_id, to_item(PendingMark(at, retired)))
-
-    def all(self) -> list[tuple[str, PendingMark]]:
-        return [(rid, from_item(PendingMark, item)) for rid, item in self.table.query(PENDING_PK)]
+        self.put(record_id, PendingMark(at, retired))
 
     def clear(self, record_id: str) -> None:
-        self.table.delete(PENDING_PK, record_id)
+        self.delete(record_id)
