@@ -13,7 +13,7 @@ VENV312 ?= .venv312
 # pyenv machines: make python3.12 visible next to the default 3.11 (harmless elsewhere).
 export PYENV_VERSION ?= 3.11.7:3.12.1
 
-.PHONY: demo test soak lint typecheck schema build deploy clean install tools
+.PHONY: demo test check soak lint typecheck schema build deploy clean install tools
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -62,6 +62,14 @@ test: tools
 	  $(PY) -m pytest
 	@echo "--- the same core suite on Python 3.12 (the Lambda runtime) ---"
 	$(VENV312)/bin/python -m pytest -q -m "not slow" tests/unit tests/contract tests/integration/test_pipeline_run.py
+
+## The edit-test loop, about a minute: lint, types, unit and contract tests. It leaves out the
+# tests marked `heavy` (huge hostile inputs, the dedup benchmark) and runs a fifth of the fuzz
+# examples; `make test` runs all of them at full size.
+CHECK_FUZZ_EXAMPLES ?= 100
+
+check: lint
+	FUZZ_EXAMPLES=$(CHECK_FUZZ_EXAMPLES) $(PY) -m pytest -q -m "not heavy" tests/unit tests/contract
 
 ## The fault-injection soak at its full size (1,000 entries against moto's server; slow)
 soak: $(VENV)/.installed

@@ -3,8 +3,10 @@
 Fixture code lives in `tests/fixtures/<topic>.py`; each such module is registered below as a
 plugin, which makes its fixtures available to every test without importing them by name.
 `tests/fixtures/moto.py` provides `moto_endpoint`, `aws_resources`, `s3_client`,
-`dynamodb_client` and `sqs_client`;
-`tests/fixtures/stores.py` the state table on both adapter sets (`state`).
+`dynamodb_client` and `sqs_client`; `tests/fixtures/stores.py` the state table on both adapter
+sets (`state`). Plain helpers are imported by name, e.g.
+`from fixtures.shared_data import shared_data`: a path under `../shared` beside the repository,
+or a skip naming it in a plain clone without it.
 """
 
 import sys

@@ -427,7 +427,19 @@ def _race_add_to_set(args: tuple[str, int]) -> None:
 
 
 def test_state_concurrent_set_adds_lose_nothing(state: StateStore, tmp_path: Path) -> None:
-    """Adders racing on one set (threads here; processes for SQLite below) keep every member."""
+    """Adders racing on one set (threads here; processes for SQLite below) keep every member.
+
+    On DynamoDB each add must also be exactly one UpdateItem with an ADD action: a read
+    followed by a write would lose members to concurrent adders, however rarely the race
+    happens to show in a run (moto's server is made to apply each request atomically, as
+    DynamoDB does: tests/fixtures/moto.py)."""
+    requests: list[tuple[str, str]] = []
+    if isinstance(state, DynamoStateStore):
+
+        def record(model: Any, params: dict[str, Any], **_: Any) -> None:
+            requests.append((model.name, params.get("UpdateExpression", "")))
+
+        state.client.meta.events.register("before-parameter-build.dynamodb", record)
 
     def add(worker: int) -> None:
         for i in range(25):
@@ -436,6 +448,8 @@ def test_state_concurrent_set_adds_lose_nothing(state: StateStore, tmp_path: Pat
 
     with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
         list(pool.map(add, range(4)))
+    if isinstance(state, DynamoStateStore):
+        assert requests == [("UpdateItem", "ADD #m :v")] * 200
     expected = {f"w{w}-{i}" for w in range(4) for i in range(25)} | {f"shared-{i}" for i in range(25)}
     assert state.get_sets([("race", "ids")])[("race", "ids")] == expected
 

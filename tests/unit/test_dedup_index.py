@@ -300,6 +300,7 @@ def test_index_argument_validation(tmp_path: Path) -> None:
 # ---------------------------------------------------------------------------- the benchmark
 
 
+@pytest.mark.heavy
 def test_quick_benchmark_meets_the_targets() -> None:
     """precision >= 0.99, recall >= 0.98 and flat reads per lookup on the --quick corpus."""
     proc = subprocess.run(

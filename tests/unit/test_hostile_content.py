@@ -376,7 +376,7 @@ def test_a_harmless_doctype_is_fine() -> None:
     assert [e.title for e in parsed(rss(item("Commented"), prolog=commented))] == ["Commented"]
 
 
-@pytest.mark.parametrize("depth", [1_000, 100_000])
+@pytest.mark.parametrize("depth", [1_000, pytest.param(100_000, marks=pytest.mark.heavy)])
 def test_deeply_nested_elements(depth: int) -> None:
     closed = parsed(rss(item("Deep", extra="<x>" * depth + "</x>" * depth)))
     assert [e.title for e in closed] == ["Deep"]
@@ -534,6 +534,7 @@ def test_the_same_long_guid_gives_the_same_digest() -> None:
     assert guid("a" * 5000) == guid("a" * 5000) != guid("a" * 4999 + "b")
 
 
+@pytest.mark.heavy
 def test_100k_entries_keep_the_first_max_entries() -> None:
     body = rss("".join(f"<item><link>/{i}</link></item>" for i in range(100_000)))
     assert len(body) <= MAX_FEED_BYTES
