@@ -19,6 +19,7 @@ from syndicate.adapters.local import SqliteStateStore
 from syndicate.dedup.index import LAYOUT, IndexConfigError, LshIndex, Match
 from syndicate.dedup.minhash import DEFAULT_CONFIG, Fingerprint, MinHashConfig, decode_u32, encode_u32, fingerprint
 from syndicate.ports import StateStore
+from syndicate.state import LshTable
 
 from fixtures.counting import CountingStateStore
 from fixtures.moto import AwsResources
@@ -277,12 +278,12 @@ def test_an_index_in_the_old_per_document_band_layout_is_refused(tmp_path: Path)
     """An index written before bands became sets (config item without a layout) would make
     every lookup miss its old articles: it is refused with the rebuild message instead."""
     state = SqliteStateStore(tmp_path / "state.sqlite")
-    state.put("lsh#config", "v1", DEFAULT_CONFIG.identity())
+    assert LshTable(state).create_config(DEFAULT_CONFIG.identity())  # no layout: the old one
     with pytest.raises(IndexConfigError, match="rebuild the index"):
         LshIndex(state).find_duplicates("x", CGSP_COPY)
     fresh = SqliteStateStore(tmp_path / "fresh.sqlite")
     LshIndex(fresh).add("a", fingerprint(LSE_COPY))
-    assert fresh.get("lsh#config", "v1") == {**DEFAULT_CONFIG.identity(), "layout": LAYOUT}
+    assert LshTable(fresh).config() == {**DEFAULT_CONFIG.identity(), "layout": LAYOUT}
 
 
 def test_index_argument_validation(tmp_path: Path) -> None:
