@@ -17,6 +17,8 @@ from .services import Services, Settings
 
 STATE_DIR = ".state"
 PUBLIC_PREFIX = "public/"
+#: Objects the pipeline keeps for itself (each copy's own record): never served.
+PRIVATE_PREFIX = "private/"
 
 
 def _settings(registry: Registry, base_url: str | None) -> Settings:
@@ -63,6 +65,7 @@ def build_local(
     return Services(
         registry=registry,
         store=LocalObjectStore(out_dir, reserved=(STATE_DIR,)),
+        private=LocalObjectStore(state_dir / PRIVATE_PREFIX.rstrip("/")),
         state=state,
         idempotency=persistence,
         ingest_guard=ingest_guard(persistence),
@@ -95,6 +98,7 @@ def build_aws(
     return Services(
         registry=registry,
         store=aws.S3ObjectStore(bucket, prefix=PUBLIC_PREFIX, client=s3),
+        private=aws.S3ObjectStore(bucket, prefix=PRIVATE_PREFIX, client=s3),
         state=aws.DynamoStateStore(table, client=dynamodb),
         idempotency=persistence,
         ingest_guard=ingest_guard(persistence),

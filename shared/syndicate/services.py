@@ -53,7 +53,8 @@ class Services:
     """
 
     registry: Registry
-    store: ObjectStore
+    store: ObjectStore  # what readers see: feeds and records (`public/` in the bucket)
+    private: ObjectStore  # what only the pipeline reads: each copy's own record (`private/`)
     state: StateStore
     queue: Queue
     http: HttpClient

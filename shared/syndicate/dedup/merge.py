@@ -4,9 +4,12 @@ The same analysis is cross-posted with another slug, title punctuation, spelling
 boilerplate; each copy becomes a record of its own first (attribution/record.py), then the
 copies found to be near-duplicates are merged here. The rules, in the order they decide:
 
-- canonical source: the original publisher. A cross-post notice ("This was published by
-  the China Global South Project on 14 January 2022") names it; else the earliest date;
-  else the partner ranked first in the registry. Its URL is the record's `url` and id.
+- canonical source: the original publisher among the copies we ingested and matched. A
+  cross-post notice ("This was published by the China Global South Project on 14 January
+  2022") decides when it names another copy's partner; else the earliest date; else the
+  partner ranked first in the registry. Its URL is the record's `url` and id. A notice naming
+  a publisher outside these copies is shown (original_publisher, attribution) but moves
+  nothing: a page's words never point a record at a URL we did not fetch ourselves.
 - the text republished, and its licence: the most permissive licence among the copies,
   each of which legitimately covers its own copy's text (LSE's CC BY covers the LSE copy);
   ties go to the canonical copy.
@@ -26,7 +29,7 @@ from ..attribution.authors import merge_authors, name_key
 from ..attribution.licences import rank
 from ..attribution.record import attribution_line
 from ..model import FeedAuthor, Image, Placement, Publisher, Record
-from .urls import UrlRules, canonicalize_url, record_id
+from .urls import record_id
 
 
 @dataclass(frozen=True)
@@ -59,8 +62,13 @@ def _names_match(a: str, b: str) -> bool:
     return x == y or x in y or y in x
 
 
-def canonical_copy(copies: Sequence[Copy], rules: UrlRules | None = None) -> tuple[Copy, str]:
-    """(the copy that is the original, the canonical URL of the original publication)."""
+def canonical_copy(copies: Sequence[Copy]) -> Copy:
+    """The copy that is the original publication, among the copies we ingested and matched.
+
+    A cross-post notice decides only when it names the partner of another of these copies: a
+    notice is text on a page, and it never moves a record to a URL we have not ingested and
+    matched ourselves (DESIGN's rights rules). Else the earliest date, then registry rank.
+    """
     ordered = sorted(copies, key=lambda c: (c.rank, c.url))
     for copy in ordered:
         notice = copy.notice
@@ -68,23 +76,28 @@ def canonical_copy(copies: Sequence[Copy], rules: UrlRules | None = None) -> tup
             continue
         named = [c for c in ordered if c is not copy and _names_match(c.partner_name, notice.name)]
         if named:
-            return named[0], named[0].url
-        if notice.url:  # the original is not (yet) among our copies: its URL still decides the id
-            url = canonicalize_url(notice.url, rules)
-            if url.rstrip("/").count("/") > 2:  # an article URL, not a bare homepage
-                return copy, url
+            return named[0]
     dated = [c for c in ordered if c.date]
     if dated:
-        first = min(dated, key=lambda c: (c.date, c.rank, c.url))
-        return first, first.url
-    return ordered[0], ordered[0].url
+        return min(dated, key=lambda c: (c.date, c.rank, c.url))
+    return ordered[0]
 
 
-def merge_copies(copies: Sequence[Copy], rules: UrlRules | None = None) -> Record:
+def _outside_original(copies: Sequence[Copy]) -> Publisher | None:
+    """The first publisher a notice names that is none of the copies' partners (for display)."""
+    for copy in sorted(copies, key=lambda c: (c.rank, c.url)):
+        notice = copy.notice
+        if notice is not None and not any(_names_match(c.partner_name, notice.name) for c in copies):
+            return notice
+    return None
+
+
+def merge_copies(copies: Sequence[Copy]) -> Record:
     """One record for a set of copies of the same article (see the module docstring)."""
-    if len(copies) == 1 and copies[0].notice is None:
+    if len(copies) == 1:
         return copies[0].record
-    canonical, canonical_url = canonical_copy(copies, rules)
+    canonical = canonical_copy(copies)
+    canonical_url = canonical.url
     ordered = sorted(copies, key=lambda c: (c is not canonical, c.rank, c.url))
     chosen = max(ordered, key=lambda c: rank(c.record.syndicate.licence.republish))  # first of the best
     base = chosen.record
@@ -92,11 +105,8 @@ def merge_copies(copies: Sequence[Copy], rules: UrlRules | None = None) -> Recor
     authors = merge_authors(*(c.record.syndicate.authors for c in ordered))
     names = [a.name for a in authors]
     title = canonical.record.title
-    original_name = canonical.partner_name
-    original_date = canonical.date or None
-    notice = next((c.notice for c in ordered if c.notice), None)
-    if canonical_url != canonical.url and notice is not None:  # only the notice knows the original
-        original_name, original_date = notice.name, notice.date_published or original_date
+    original = Publisher(name=canonical.partner_name, url=canonical_url, date_published=canonical.date or None)
+    outside = _outside_original(ordered)
     also = [
         Placement(partner=c.record.syndicate.partner, url=c.url, date_published=c.record.date_published)
         for c in ordered
@@ -105,9 +115,10 @@ def merge_copies(copies: Sequence[Copy], rules: UrlRules | None = None) -> Recor
     attribution = attribution_line(
         title,
         names,
-        original_name,
+        original.name,
         canonical_url,
         ext.licence,
+        outside,
         republished_on=[(c.partner_name, c.url) for c in ordered if c.url != canonical_url],
         text_from=chosen.partner_name if chosen.url != canonical_url else None,
     )
@@ -128,9 +139,7 @@ def merge_copies(copies: Sequence[Copy], rules: UrlRules | None = None) -> Recor
                 update={
                     "partner": canonical.record.syndicate.partner,
                     "canonical_url": canonical_url,
-                    "original_publisher": Publisher(
-                        name=original_name, url=canonical_url, date_published=(original_date or "")[:10] or None
-                    ),
+                    "original_publisher": outside or original,
                     "also_published_at": also,
                     "authors": authors,
                     "attribution": attribution,

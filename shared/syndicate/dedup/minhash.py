@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import heapq
 import struct
 import zlib
 from array import array
@@ -110,21 +111,61 @@ def jaccard(a: Collection[int], b: Collection[int]) -> float:
     return inter / (len(sa) + len(sb) - inter)
 
 
+#: Shingle hashes a fingerprint keeps: the smallest this many (a bottom-k sketch). Articles up
+#: to about 8,000 words keep all of theirs (exact Jaccard); a longer one keeps a sample whose
+#: Jaccard estimate is within about 1/sqrt(k) = 1% of the truth, and whose stored item stays
+#: near 44 KB, far under DynamoDB's 400 KB item limit (a 600 kB article has ~100,000 shingles:
+#: 530 KB of hashes).
+MAX_SHINGLE_HASHES = 8192
+
+
+def bottom_k(hashes: Collection[int], k: int = MAX_SHINGLE_HASHES) -> frozenset[int]:
+    """The `k` smallest hashes (all of them when there are no more than `k`)."""
+    if len(hashes) <= k:
+        return hashes if isinstance(hashes, frozenset) else frozenset(hashes)
+    return frozenset(heapq.nsmallest(k, hashes))
+
+
 @dataclass(frozen=True)
 class Fingerprint:
-    """A text's MinHash signature and the hashes of its shingles (empty text: both empty)."""
+    """A text's MinHash signature and the hashes of its shingles (empty text: both empty).
+
+    `shingle_hashes` is the bottom-k sample of the text's shingle hashes (`bottom_k`: all of
+    them for texts under MAX_SHINGLE_HASHES shingles) and `shingle_count` the full count.
+    """
 
     signature: tuple[int, ...]
     shingle_hashes: frozenset[int] = field(repr=False)
+    shingle_count: int = -1  # -1: len(shingle_hashes)
+
+    def __post_init__(self) -> None:
+        sample = bottom_k(self.shingle_hashes)
+        if sample is not self.shingle_hashes:
+            object.__setattr__(self, "shingle_hashes", sample)
+        if self.shingle_count < len(self.shingle_hashes):
+            object.__setattr__(self, "shingle_count", len(self.shingle_hashes))
 
     @property
     def empty(self) -> bool:
         """True for a text without words: it is never anyone's near-duplicate."""
         return not self.shingle_hashes
 
+    @property
+    def sampled(self) -> bool:
+        """True when only the bottom-k sample of the shingle hashes is kept."""
+        return self.shingle_count > len(self.shingle_hashes)
+
     def jaccard(self, other: Fingerprint) -> float:
-        """The exact Jaccard similarity of the two shingle sets (up to 32-bit hash collisions)."""
-        return jaccard(self.shingle_hashes, other.shingle_hashes)
+        """The Jaccard similarity of the two shingle sets (up to 32-bit hash collisions): exact
+        when both keep all their hashes, else the bottom-k estimate (Broder): of the k smallest
+        hashes of the union, the share that both texts have."""
+        if not (self.sampled or other.sampled):
+            return jaccard(self.shingle_hashes, other.shingle_hashes)
+        union = heapq.nsmallest(MAX_SHINGLE_HASHES, self.shingle_hashes | other.shingle_hashes)
+        if not union:
+            return 0.0
+        both = sum(1 for h in union if h in self.shingle_hashes and h in other.shingle_hashes)
+        return both / len(union)
 
     def estimated_jaccard(self, other: Fingerprint) -> float:
         """The signatures' estimate: the share of positions where the minimum agrees."""
@@ -155,7 +196,7 @@ class Fingerprint:
         return {
             "sig": encode_u32(self.signature),
             "sh": encode_u32(sorted(self.shingle_hashes)),
-            "n": len(self.shingle_hashes),
+            "n": self.shingle_count,
         }
 
     @classmethod
@@ -164,7 +205,12 @@ class Fingerprint:
         sig, sh = item.get("sig"), item.get("sh")
         if not isinstance(sig, str) or not isinstance(sh, str):
             raise ValueError("fingerprint item lacks 'sig' or 'sh' strings")
-        return cls(signature=tuple(decode_u32(sig)), shingle_hashes=frozenset(decode_u32(sh)))
+        count = item.get("n")
+        return cls(
+            signature=tuple(decode_u32(sig)),
+            shingle_hashes=frozenset(decode_u32(sh)),
+            shingle_count=count if isinstance(count, int) else -1,
+        )
 
 
 def encode_u32(values: Iterable[int]) -> str:
@@ -209,4 +255,5 @@ def fingerprint(
     minhash = rensa.RMinHash(config.num_perm, config.seed)
     minhash.update(parts)
     signature = tuple(int(v) & _U32 for v in minhash.digest())
-    return Fingerprint(signature=signature, shingle_hashes=_shingle_hashes(parts))
+    hashes = _shingle_hashes(parts)
+    return Fingerprint(signature=signature, shingle_hashes=hashes, shingle_count=len(hashes))

@@ -22,7 +22,7 @@ from ..fetch import FetchError
 from ..model import Article, ArticleMessage, FeedEntry, Record
 from ..registry import Partner, Registry, RegistryError
 from ..services import Deadline, Services
-from .merge import MergeBusy, merge_and_store
+from .merge import ForeignCopy, MergeBusy, merge_and_store
 
 #: Outside Lambda, how long a worker may hold one message (as long as the queue hides it).
 WORKER_SECONDS = 300.0
@@ -106,6 +106,8 @@ def ingest_article(svc: Services, message: ArticleMessage, deadline: Deadline) -
         stored = merge_and_store(svc, record, f"{record.title}\n\n{article.text}", deadline)
     except MergeBusy as exc:  # another ingest is merging this article: SQS retries us later
         raise Busy(partner.id, record.syndicate.source_url, str(exc)) from exc
+    except ForeignCopy as exc:
+        raise IngestError(partner.id, record.syndicate.source_url, str(exc)) from exc
     return IngestResult(stored.record_id, stored.changed, record.syndicate.source_url, partner.id)
 
 

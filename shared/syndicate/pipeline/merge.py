@@ -21,6 +21,7 @@ from ..dedup.minhash import Fingerprint
 from ..model import Record
 from ..services import Deadline, Services
 from ..state import RecordMeta, StoredCopy
+from ..state.copies import copy_key
 
 #: A merge takes well under a second; a dead holder blocks others at most this long.
 LEASE_SECONDS = 30.0
@@ -28,6 +29,18 @@ LEASE_SECONDS = 30.0
 
 class MergeBusy(Exception):
     """Another ingest holds the merge lease of this record: retry the message later."""
+
+
+class ForeignCopy(Exception):
+    """The copy's URL is already another partner's copy: a record stays with its partner."""
+
+
+@dataclass
+class Loaded:
+    """A stored copy and its own record (read from the private object store)."""
+
+    stored: StoredCopy
+    record: Record
 
 
 @dataclass
@@ -40,62 +53,78 @@ def merge_and_store(svc: Services, copy_record: Record, text: str, deadline: Dea
     """Index the copy, merge it with its near-duplicates, and store the merged record."""
     registry = svc.current_registry()
     ranks = {p.id: (p.name, p.rank) for p in registry.partners}
-    rules = registry.url_rules()
     copy_id = copy_record.id
+    partner = copy_record.syndicate.partner
     fp = svc.index.fingerprint(text)
     known = svc.db.copies.get(copy_id)
-    mine = StoredCopy(copy_record.syndicate.partner, copy_record.to_item(), known.published_as if known else None)
-    svc.db.copies.put(copy_id, mine)
+    if known is not None and known.partner != partner:
+        raise ForeignCopy(f"{copy_record.url} is {known.partner}'s copy, not {partner}'s: left as it is")
+    body = json.dumps(copy_record.to_item(), ensure_ascii=False, sort_keys=True).encode("utf-8")
+    svc.private.put(copy_key(copy_id), body)  # the text first, then the small item naming it
+    stored = StoredCopy(partner, hashlib.sha256(body).hexdigest(), known.published_as if known else None)
+    svc.db.copies.put(copy_id, stored)
+    mine = Loaded(stored, copy_record)
     svc.index.add(copy_id, fp)
     copies, groups = _gather(svc, copy_id, fp, mine)
-    merged = merge_copies([_copy_of(copies[m], ranks) for m in sorted(copies)], rules)
+    merged = merge_copies([_copy_of(copies[m].record, ranks) for m in sorted(copies)])
     token = svc.db.leases.acquire(merged.id, min(LEASE_SECONDS, deadline()))
     if token is None:
         raise MergeBusy(f"record {merged.id} is being merged by another ingest")
     try:
         if _join_late_members(svc, merged.id, copies):  # a concurrent ingest joined since we gathered
-            merged = merge_copies([_copy_of(copies[m], ranks) for m in sorted(copies)], rules)
+            merged = merge_copies([_copy_of(copies[m].record, ranks) for m in sorted(copies)])
         at = iso_z(svc.now())
         for member in sorted(copies):
-            copies[member].published_as = merged.id
-            svc.db.copies.put(member, copies[member])
+            copies[member].stored.published_as = merged.id
+            svc.db.copies.put(member, copies[member].stored)
             svc.db.copies.add_member(merged.id, member, at)
+        # A record that moves to another id (its original turned up) stays one article: its
+        # version goes on from the record it replaces, whichever copy arrived first.
+        replaced = [meta.version for g in sorted(groups - {merged.id}) if (meta := svc.db.records.get(g))]
         for group in sorted(groups - {merged.id}):
             _retire(svc, group, at)
-        return _store_record(svc, merged)
+        return _store_record(svc, merged, max(replaced, default=0))
     finally:
         svc.db.leases.release(merged.id, token)
 
 
-def _gather(
-    svc: Services, copy_id: str, fp: Fingerprint, mine: StoredCopy
-) -> tuple[dict[str, StoredCopy], set[str]]:
+def _load(svc: Services, copy_id: str) -> Loaded | None:
+    """A stored copy with its record; None when either is missing (an ingest still under way)."""
+    stored = svc.db.copies.get(copy_id)
+    if stored is None:
+        return None
+    body = svc.private.get(copy_key(copy_id))
+    if body is None:
+        return None
+    return Loaded(stored, Record.model_validate_json(body))
+
+
+def _gather(svc: Services, copy_id: str, fp: Fingerprint, mine: Loaded) -> tuple[dict[str, Loaded], set[str]]:
     """This copy, its near-duplicates, and every member of the records they belong to."""
-    copies: dict[str, StoredCopy] = {copy_id: mine}
-    groups: set[str] = {mine.published_as} if mine.published_as else set()
+    copies: dict[str, Loaded] = {copy_id: mine}
+    groups: set[str] = {mine.stored.published_as} if mine.stored.published_as else set()
     for match in svc.index.find_duplicates(copy_id, fp):
-        found = svc.db.copies.get(match.doc_id)
+        found = _load(svc, match.doc_id)
         if found is not None:
             copies[match.doc_id] = found
-            if found.published_as:
-                groups.add(found.published_as)
+            if found.stored.published_as:
+                groups.add(found.stored.published_as)
     for group in sorted(groups):
         _join_late_members(svc, group, copies)
     return copies, groups
 
 
-def _join_late_members(svc: Services, record_id: str, copies: dict[str, StoredCopy]) -> bool:
+def _join_late_members(svc: Services, record_id: str, copies: dict[str, Loaded]) -> bool:
     """Add the record's members not yet in `copies`; True when any was added."""
     added = False
     for member in svc.db.copies.members(record_id):
-        if member not in copies and (found := svc.db.copies.get(member)) is not None:
+        if member not in copies and (found := _load(svc, member)) is not None:
             copies[member] = found
             added = True
     return added
 
 
-def _copy_of(stored: StoredCopy, ranks: dict[str, tuple[str, int]]) -> Copy:
-    record = Record.model_validate(stored.record)
+def _copy_of(record: Record, ranks: dict[str, tuple[str, int]]) -> Copy:
     name, rank = ranks.get(record.syndicate.partner, (record.syndicate.partner, 999))
     return Copy(record=record, partner_name=name, rank=rank)
 
@@ -119,14 +148,16 @@ def visible_fingerprint(record: Record) -> str:
     return hashlib.sha256(json.dumps(visible, sort_keys=True).encode()).hexdigest()
 
 
-def _store_record(svc: Services, record: Record) -> Stored:
+def _store_record(svc: Services, record: Record, replaced_version: int = 0) -> Stored:
+    """Write the record and index it, unless a reader would see no change."""
     ext = record.syndicate
     known = svc.db.records.get(record.id)
     fingerprint = visible_fingerprint(record)
     if known and known.fingerprint == fingerprint:
         return Stored(record.id, False)
-    if known:
-        ext.version = known.version + 1
+    previous = max(known.version if known else 0, replaced_version)
+    if previous:
+        ext.version = previous + 1
         record.date_modified = ext.fetched_at
     svc.store.put(f"records/{record.id}.json", json.dumps(record.to_item(), ensure_ascii=False).encode("utf-8"))
     svc.db.records.put(record.id, RecordMeta(ext.partner, record.date_published, ext.version, fingerprint))

@@ -14,13 +14,13 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from ..clock import iso_z
-from ..dedup.urls import UrlRules, canonicalize_url
+from ..dedup.urls import canonicalize_url
 from ..feeds import schedule
 from ..feeds.parse import FeedError, parse_feed
 from ..fetch import FetchError
 from ..model import ArticleMessage, FeedEntry
 from ..ports import StorageError
-from ..registry import FeedConfig, Partner
+from ..registry import FeedConfig, Partner, Registry
 from ..services import Services
 from ..state import FeedHealth, SeenEntry
 from .failure import Failure
@@ -63,11 +63,10 @@ def poll_once(svc: Services, *, respect_schedule: bool = False, force: bool = Fa
     """
     report = PollReport()
     registry = svc.current_registry()
-    rules = registry.url_rules()
     for partner in registry.partners:
         for feed in partner.feeds:
             try:
-                _poll_feed(svc, partner, feed, report, rules, respect_schedule=respect_schedule, force=force)
+                _poll_feed(svc, registry, partner, feed, report, respect_schedule=respect_schedule, force=force)
             except StorageError as exc:  # our storage, not the feed, failed: the other feeds go on
                 report.failures.append(Failure("poll", partner.id, feed.url, f"storage error: {exc}"))
     return report
@@ -75,10 +74,10 @@ def poll_once(svc: Services, *, respect_schedule: bool = False, force: bool = Fa
 
 def _poll_feed(
     svc: Services,
+    registry: Registry,
     partner: Partner,
     feed: FeedConfig,
     report: PollReport,
-    rules: UrlRules,
     *,
     respect_schedule: bool,
     force: bool,
@@ -120,7 +119,7 @@ def _poll_feed(
         )
         svc.db.feeds.put(feed.url, health)
         return
-    enqueue_new(svc, partner, feed.url, entries, rules, report)
+    enqueue_new(svc, registry, partner, feed.url, entries, report)
     health = schedule.after_success(
         health,
         now,
@@ -156,13 +155,23 @@ def _seen(svc: Services, canonical: str) -> SeenEntry | None:
 
 
 def enqueue_new(
-    svc: Services, partner: Partner, feed_url: str, entries: list[FeedEntry], rules: UrlRules, report: PollReport
+    svc: Services, registry: Registry, partner: Partner, feed_url: str, entries: list[FeedEntry], report: PollReport
 ) -> None:
-    """Queue the entries that are new or changed since we last saw them (by canonical URL)."""
+    """Queue the entries that are new or changed since we last saw them (by canonical URL).
+
+    An entry linking outside the partner's own site (its homepage, host aliases) is refused
+    as a failure naming it: a partner's feed cannot republish another site's article under
+    its name and licence, nor touch another partner's record (DESIGN's rights rules).
+    """
     report.entries_seen += len(entries)
+    rules = registry.url_rules()
     fresh: list[ArticleMessage] = []
     for entry in entries:
         canonical = canonicalize_url(entry.url, rules)
+        if registry.partner_for_url(canonical) is not partner:
+            reason = f"entry links outside {partner.name}'s site ({partner.homepage}): refused"
+            report.failures.append(Failure("poll", partner.id, entry.url, reason))
+            continue
         digest = entry_hash(entry)
         seen = _seen(svc, canonical)
         if seen and seen.entry_hash == digest:
@@ -192,7 +201,6 @@ def backfill(svc: Services, partner_id: str, pages: int) -> PollReport:
     report = PollReport()
     registry = svc.current_registry()
     partner = registry.partner(partner_id)
-    rules = registry.url_rules()
     for feed in partner.feeds:
         for page in range(2, pages + 1):
             joiner = "&" if "?" in feed.url else "?"
@@ -207,5 +215,5 @@ def backfill(svc: Services, partner_id: str, pages: int) -> PollReport:
                 break
             if not entries:
                 break
-            enqueue_new(svc, partner, feed.url, entries, rules, report)
+            enqueue_new(svc, registry, partner, feed.url, entries, report)
     return report

@@ -14,8 +14,9 @@ pk / sk -> item (typical size) ........................................ reposito
     blocked, ETag, Last-Modified, body digest, items seen (~0.5 KB)
 `entry` / canonical entry URL -> SeenEntry: entry hash, partner,          feeds.SeenEntries
     seen at (~0.2 KB)
-`copy` / copy id -> StoredCopy: partner, the copy's own record, the       copies.CopyTable
-    merged record it is published as (2-60 KB: the record's text)
+`copy` / copy id -> StoredCopy: partner, digest of the copy's record       copies.CopyTable
+    (kept in the private object store, copies/<id>.json), the merged
+    record it is published as (~0.2 KB)
 `members#<record id>` / copy id -> Membership: when it joined (~0.1 KB)   copies.CopyTable
 `record` / record id -> RecordMeta: partner, date, version, digest of     records.RecordIndex
     what a reader sees (~0.2 KB)
@@ -28,12 +29,15 @@ pk / sk -> item (typical size) ........................................ reposito
 `lsh#b<band>#<bucket>` / `ids` -> a SET of copy ids in that band bucket   lsh.LshTable
     (~40 B per id; 32 bands per copy)
 `lsh#doc#<copy id>` / `fp` -> fingerprint: signature, shingle hashes,     lsh.LshTable
-    shingle count (~1-20 KB)
+    shingle count (~1-44 KB: at most 8,192 hashes, dedup/minhash.py)
 `idempotency` / idempotency key -> powertools Idempotency record          (powertools, through
     (status, expiry, result; TTL attribute `expires_at`) (~0.5 KB)         adapters/idempotency.py)
 
 Record ids and copy ids are 32 hex characters (`dedup.urls.record_id` of a canonical URL).
-The published JSON (records, feed pages) lives in the object store, not here.
+Anything that grows with an article's text lives in the object store, not here: the published
+JSON (records, feed pages) under `public/`, each copy's own record under `private/`. The
+contract suite (tests/contract/test_state.py) checks that ingesting a page at the size cap
+leaves no item over a few tens of KB.
 """
 
 from __future__ import annotations

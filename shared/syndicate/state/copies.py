@@ -3,13 +3,14 @@
 
 A copy is stored under its own id, whatever record it ends up published as, so a later copy
 of the same article can be merged with it in any arrival order; the membership partition
-lists a merged record's copies so a merge re-reads all of them under its lease.
+lists a merged record's copies so a merge re-reads all of them under its lease. The copy's
+own record (its text: up to the page cap, far over DynamoDB's 400 KB item limit) is an object
+in the private store, `copies/<copy id>.json` (`copy_key`); the item here stays small.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 from ._partition import Partition, to_item
 
@@ -17,12 +18,17 @@ COPY_PK = "copy"
 MEMBERS_PREFIX = "members#"
 
 
+def copy_key(copy_id: str) -> str:
+    """Where a copy's own record is kept in the private object store."""
+    return f"copies/{copy_id}.json"
+
+
 @dataclass
 class StoredCopy:
-    """One copy: its partner, its own record (as JSON), and the merged record it is part of."""
+    """One copy: its partner, the digest of its record object, the merged record it is part of."""
 
     partner: str
-    record: dict[str, Any] = field(default_factory=dict)
+    record_sha256: str = ""
     published_as: str | None = None
 
 
