@@ -319,3 +319,25 @@ def test_quick_benchmark_meets_the_targets() -> None:
     assert summary["flatness"] <= 1.10, proc.stdout
     assert summary["lookup_reads"] < 3, proc.stdout  # one batched band read, few verifications
     assert summary["add_writes"] == BANDS + 1, proc.stdout  # one set add per band + the fingerprint
+
+
+def test_a_long_text_keeps_a_bounded_sample_and_estimates_jaccard_closely() -> None:
+    """A 100,000-word text keeps the 8,192 smallest shingle hashes: its stored item stays far
+    under DynamoDB's item limit, and Jaccard against an edited copy is estimated within 0.03."""
+    from syndicate.dedup.minhash import MAX_SHINGLE_HASHES, jaccard
+    from syndicate.dedup.text import shingles, tokens
+
+    rng = random.Random(5)
+    words = [f"w{rng.randrange(50_000)}" for _ in range(100_000)]
+    edited = list(words)
+    for i in rng.sample(range(len(edited)), 8_000):  # change 8% of the words
+        edited[i] = f"x{rng.randrange(50_000)}"
+    big, other = fingerprint(" ".join(words)), fingerprint(" ".join(edited))
+    assert big.sampled and len(big.shingle_hashes) == MAX_SHINGLE_HASHES and big.shingle_count > 90_000
+    item = big.to_item()
+    assert len(json.dumps(item)) < 64 * 1024
+    assert Fingerprint.from_item(item) == big, "the stored sample round-trips"
+    exact = jaccard(set(shingles(tokens(" ".join(words)))), set(shingles(tokens(" ".join(edited)))))
+    assert abs(big.jaccard(other) - exact) < 0.03, (big.jaccard(other), exact)
+    small = fingerprint(LSE_COPY)
+    assert not small.sampled and small.jaccard(fingerprint(LSE_COPY)) == 1.0
