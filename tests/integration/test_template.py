@@ -452,6 +452,50 @@ def test_every_function_role_is_capped_by_the_boundary(template: dict[str, Any])
             assert set(_as_list(statement["Action"])) <= RESOURCELESS_ACTIONS, statement["Sid"]
 
 
+def _bucket_statements(template: dict[str, Any], short: str) -> list[dict[str, Any]]:
+    """The inline policy statements of one function that are about S3."""
+    out = []
+    for policy in _function(template, short).get("Policies", []):
+        if isinstance(policy, dict) and "Statement" in policy:
+            out += [s for s in policy["Statement"] if any(a.startswith("s3:") for a in _as_list(s["Action"]))]
+    return out
+
+
+def _prefixes(statement: dict[str, Any]) -> list[str]:
+    """The object prefixes a statement's resources name (the part after `${Bucket}/`)."""
+    subs = [r["Fn::Sub"] for r in _as_list(statement["Resource"]) if isinstance(r, dict) and "Fn::Sub" in r]
+    return [sub.split("${Bucket}", 1)[1].lstrip("/") for sub in subs]
+
+
+def test_bucket_access_is_what_each_function_does(template: dict[str, Any]) -> None:
+    """IAM matches the code: no function writes config/; ingest writes and retires records and
+    keeps copies in private/; listing is scoped to the prefixes each function reads."""
+    grants: dict[str, dict[str, set[str]]] = {}
+    for short in FUNCTIONS:
+        for statement in _bucket_statements(template, short):
+            for action in _as_list(statement["Action"]):
+                if action == "s3:ListBucket":
+                    assert _prefixes(statement) == [""], f"{short}: ListBucket is on the bucket itself"
+                    condition = statement.get("Condition", {}).get("StringLike", {}).get("s3:prefix")
+                    assert condition, f"{short}: ListBucket without an s3:prefix condition lists the whole bucket"
+                    grants.setdefault(short, {}).setdefault(action, set()).update(condition)
+                else:
+                    grants.setdefault(short, {}).setdefault(action, set()).update(_prefixes(statement))
+    for short, actions in grants.items():
+        for action in ("s3:PutObject", "s3:DeleteObject"):
+            assert not any(p.startswith("config/") for p in actions.get(action, ())), f"{short} may write config/"
+    assert grants["poll"] == {"s3:GetObject": {"config/*"}}
+    assert grants["ingest"]["s3:DeleteObject"] == {"public/records/*"}, "retiring a record deletes it"
+    assert grants["ingest"]["s3:PutObject"] == {"public/records/*", "private/copies/*"}
+    assert grants["ingest"]["s3:ListBucket"] == {"config/*", "private/copies/*"}
+    assert grants["publish"]["s3:ListBucket"] == {"public/*", "config/*"}
+    boundary = _statements(template["Resources"]["FunctionBoundary"]["Properties"]["PolicyDocument"])
+    writes = [s for s in boundary if {"s3:PutObject", "s3:DeleteObject"} & set(_as_list(s["Action"]))]
+    assert writes and not any(
+        "config/" in str(r) for s in writes for r in _as_list(s["Resource"])
+    ), "the boundary lets a function write the registry"
+
+
 def test_outputs_name_what_operators_need(template: dict[str, Any]) -> None:
     outputs = template["Outputs"]
     for name in ("BucketName", "DistributionDomain", "ArticleQueueUrl", "PublishQueueUrl", "TableName"):
@@ -689,8 +733,10 @@ def test_function_roles_stay_within_the_boundary(transformed: dict[str, Any]) ->
         ("logs:CreateLogGroup", f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:anything"),
         ("dynamodb:GetItem", f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/someone-elses-table"),
         ("s3:GetObject", "arn:aws:s3:::someone-elses-bucket/key"),
-        # Our own bucket beyond the two prefixes the functions use.
+        # Our own bucket beyond the prefixes the functions use, and the registry (read only).
         ("s3:PutObject", _attribute(transformed, "Bucket", "Arn") + "/elsewhere/key"),
+        ("s3:PutObject", _attribute(transformed, "Bucket", "Arn") + "/config/partners.yaml"),
+        ("s3:DeleteObject", _attribute(transformed, "Bucket", "Arn") + "/config/partners.yaml"),
         ("iam:PassRole", "*"),
     ]
     leaks = [f"{a} on {r}" for a, r in capped if _allows(boundary, a, r)]

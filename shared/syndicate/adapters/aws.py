@@ -122,11 +122,28 @@ class S3ObjectStore:
             response = self.client.get_object(Bucket=self.bucket, Key=self.prefix + key)
             return response["Body"].read(), str(response["ETag"])
         except ClientError as exc:
-            if _error_code(exc) in ("NoSuchKey", "404"):
+            if _error_code(exc) in ("NoSuchKey", "404") or self._denied_because_missing(key, exc):
                 return None
             raise _storage_error(f"get {self._where(key)}", exc) from exc
         except BotoCoreError as exc:
             raise _storage_error(f"get {self._where(key)}", exc) from exc
+
+    def _denied_because_missing(self, key: str, exc: ClientError) -> bool:
+        """True when S3 answered 403 for a key that does not exist.
+
+        S3 says 404 for a missing key only to callers allowed to list the whole bucket; the
+        functions may list only their own prefixes (template.yaml), so a missing key can come
+        back as AccessDenied. A listing of exactly that key (allowed by the prefix-scoped
+        grant) tells the two apart; a real permission error stays an error.
+        """
+        if _error_code(exc) not in ("AccessDenied", "403"):
+            return False
+        full = self.prefix + key
+        try:
+            listed = self.client.list_objects_v2(Bucket=self.bucket, Prefix=full, MaxKeys=1)
+        except (ClientError, BotoCoreError):
+            return False
+        return not any(obj.get("Key") == full for obj in listed.get("Contents", []))
 
     def get_if_changed(self, key: str, etag: str | None) -> tuple[bytes, str] | Unchanged | None:
         """GetObject with IfNoneMatch: S3 answers 304 Not Modified, with no body, while it matches."""
@@ -140,7 +157,7 @@ class S3ObjectStore:
             code = _error_code(exc)
             if code in ("304", "NotModified"):
                 return UNCHANGED
-            if code in ("NoSuchKey", "404"):
+            if code in ("NoSuchKey", "404") or self._denied_because_missing(key, exc):
                 return None
             raise _storage_error(f"conditional get {self._where(key)}", exc) from exc
         except BotoCoreError as exc:
