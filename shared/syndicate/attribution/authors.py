@@ -68,7 +68,7 @@ def merge_authors(
             if updates:
                 merged[key] = bounded(known.model_copy(update=updates), url)
     if dropped:
-        log.warning("%s: %d author entries past the first %d people dropped", url or "(record)", dropped, MAX_AUTHORS)
+        log.warning("%s: kept the first %d authors, dropped %d more", url or "(record)", MAX_AUTHORS, dropped)
     return list(merged.values())
 
 
