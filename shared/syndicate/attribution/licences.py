@@ -13,7 +13,6 @@ per blog and per date). Any other wider claim is kept for a person to review, no
 from __future__ import annotations
 
 import re
-
 from typing import NamedTuple
 
 from ..model import Licence, Republish
