@@ -75,7 +75,8 @@ def describe(registry: Registry) -> str:
     for partner in registry.partners:
         licence = partner.licence
         lines.append(f"  {partner.id}  {partner.name}  <{partner.homepage}>")
-        lines.append(f"    profile {partner.profile}; licence {licence.spdx}, republish {licence.republish}")
+        trust = "; page licence trusted" if partner.pages_state_licence else ""
+        lines.append(f"    profile {partner.profile}; licence {licence.spdx}, republish {licence.republish}{trust}")
         lines.extend(f"    feed {feed.url} (every {feed.poll_minutes} min)" for feed in partner.feeds)
         if partner.host_aliases:
             lines.append(f"    host aliases: {', '.join(partner.host_aliases)}")

@@ -70,6 +70,11 @@ class SyndicateExt(_Strict):
     also_published_at: list[Placement] = Field(default_factory=list)
     authors: list[Author] = Field(default_factory=list)
     licence: Licence
+    claimed_licence: Licence | None = Field(
+        default=None,
+        description="a wider licence the article's page claims that the registry does not let it grant; not acted"
+        " on, kept for a person to review (the partner's registry entry decides whether its pages are trusted)",
+    )
     attribution: str
     images: list[Image] = Field(default_factory=list)
     paywalled: bool = False

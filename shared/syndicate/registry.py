@@ -22,11 +22,16 @@ from .extract.profiles import profile_names
 from .model import Licence
 
 REPUBLISH = ("full", "excerpt", "link")
+#: `page_licence`: may the partner's pages widen the registry's licence? `narrow` (the default):
+#: a page may only narrow it, a wider claim is kept as `claimed_licence` for review. `trusted`:
+#: the partner states each article's licence on its pages (per blog, per date), and a page's
+#: licence applies up to what it permits.
+PAGE_LICENCE = ("narrow", "trusted")
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 _SPDX_RE = re.compile(r"^(LicenseRef-[A-Za-z0-9.-]+|[A-Za-z0-9.+-]+)$")
 
 _TOP_KEYS = {"partners", "publish"}
-_PARTNER_KEYS = {"id", "name", "homepage", "feeds", "profile", "licence", "host_aliases"}
+_PARTNER_KEYS = {"id", "name", "homepage", "feeds", "profile", "licence", "host_aliases", "page_licence"}
 _FEED_KEYS = {"url", "poll_minutes"}
 _LICENCE_KEYS = {"spdx", "url", "republish"}
 _PUBLISH_KEYS = {"base_url", "page_size", "title"}
@@ -52,6 +57,12 @@ class Partner:
     licence: Licence
     rank: int = 0
     host_aliases: tuple[str, ...] = ()
+    page_licence: str = "narrow"
+
+    @property
+    def pages_state_licence(self) -> bool:
+        """Whether a licence on this partner's pages may widen the registry's (see PAGE_LICENCE)."""
+        return self.page_licence == "trusted"
 
     @property
     def host(self) -> str:
@@ -173,7 +184,15 @@ def _partner(raw: Any, index: int, source: str) -> Partner:
     aliases = raw.get("host_aliases", [])
     if not isinstance(aliases, list) or not all(isinstance(a, str) and re.match(r"^[a-z0-9.-]+$", a) for a in aliases):
         raise RegistryError(f"{where}: key 'host_aliases' must be a list of host names, got {aliases!r}")
-    return Partner(pid, name, homepage, tuple(feeds), profile, licence, rank=index, host_aliases=tuple(aliases))
+    page_licence = raw.get("page_licence", "narrow")
+    if page_licence not in PAGE_LICENCE:
+        raise RegistryError(
+            f"{where}: key 'page_licence' must be one of {', '.join(PAGE_LICENCE)}, got {page_licence!r}"
+        )
+    return Partner(
+        pid, name, homepage, tuple(feeds), profile, licence, rank=index, host_aliases=tuple(aliases),
+        page_licence=page_licence,
+    )
 
 
 def parse_registry(text: str, source: str = "partners.yaml") -> Registry:

@@ -76,7 +76,7 @@ def test_push_refuses_an_invalid_registry_and_keeps_the_stored_one(store: Counti
         push(store, TYPO, "my/partners.yaml")
     assert str(refused.value) == (
         "my/partners.yaml: partner 'cgsp': unknown key 'profiel' (did you mean 'profile'?); "
-        "allowed: feeds, homepage, host_aliases, id, licence, name, profile"
+        "allowed: feeds, homepage, host_aliases, id, licence, name, page_licence, profile"
     )
     assert store.get(REGISTRY_KEY) is None  # nothing uploaded
     push(store, GOOD, "partners.yaml")
@@ -157,7 +157,8 @@ def test_source_keeps_the_last_good_registry_when_an_upload_is_invalid(
     errors = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
     assert errors == [
         "s3://b/config/partners.yaml: partner 'cgsp': unknown key 'profiel' (did you mean 'profile'?); "
-        "allowed: feeds, homepage, host_aliases, id, licence, name, profile; still using the registry loaded before"
+        "allowed: feeds, homepage, host_aliases, id, licence, name, page_licence, profile; "
+        "still using the registry loaded before"
     ]  # once per bad version, not once a minute
     assert source.last_error is not None and "profiel" in source.last_error
     store.put(REGISTRY_KEY, TWO_PARTNERS.encode())

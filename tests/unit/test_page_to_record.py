@@ -112,11 +112,63 @@ def test_licence_parsing():
     assert spdx_from_text("is licensed under CC BY-SA 4.0.")[0] == "CC-BY-SA-4.0"
     assert spdx_from_url("https://example.org/terms") is None
     reg = Licence(spdx="CC-BY-4.0", republish="full")
-    assert decide_licence(reg, None) is reg
+    assert decide_licence(reg, None).licence is reg
     page = Licence(spdx="CC-BY-NC-ND-2.0", url="https://creativecommons.org/licenses/by-nc-nd/2.0/", source="page")
-    nd = decide_licence(reg, page)
-    assert nd.spdx == "CC-BY-NC-ND-2.0" and nd.source == "page"
+    nd, claimed = decide_licence(reg, page)
+    assert nd.spdx == "CC-BY-NC-ND-2.0" and nd.source == "page" and claimed is None
     assert licence_label(nd) == "CC BY-NC-ND 2.0"
+
+
+# --- the registry's licence is the ceiling -------------------------------------------------------
+
+ALL_RIGHTS_EXCERPT = Licence(spdx="LicenseRef-All-Rights-Reserved", republish="excerpt")
+CC_BY_FULL = Licence(spdx="CC-BY-4.0", url="https://creativecommons.org/licenses/by/4.0/", republish="full")
+PAGE_CC_BY = Licence(spdx="CC-BY-4.0", url="https://creativecommons.org/licenses/by/4.0/", source="page")
+PAGE_NC_ND_3 = Licence(spdx="CC-BY-NC-ND-3.0", url="https://creativecommons.org/licenses/by-nc-nd/3.0/", source="page")
+
+
+def test_an_untrusted_page_cannot_widen_the_registry_licence():
+    """Registry: all rights reserved, excerpts. A page claiming CC BY is kept for review only."""
+    decided, claimed = decide_licence(ALL_RIGHTS_EXCERPT, PAGE_CC_BY)
+    assert decided == ALL_RIGHTS_EXCERPT
+    assert claimed is not None and (claimed.spdx, claimed.source, claimed.republish) == ("CC-BY-4.0", "page", "full")
+
+
+def test_a_trusted_page_widens_up_to_what_its_licence_permits():
+    decided, claimed = decide_licence(ALL_RIGHTS_EXCERPT, PAGE_CC_BY, trusted=True)
+    assert (decided.spdx, decided.source, decided.republish, claimed) == ("CC-BY-4.0", "page", "full", None)
+
+
+@pytest.mark.parametrize("trusted", [False, True])
+def test_a_page_licence_at_the_same_level_changes_the_terms(trusted: bool):
+    """Registry CC BY, full; the page says CC BY-NC-ND 3.0 (an older blog): the page's terms."""
+    decided, claimed = decide_licence(CC_BY_FULL, PAGE_NC_ND_3, trusted=trusted)
+    assert (decided.spdx, decided.url, decided.source, decided.republish) == (
+        "CC-BY-NC-ND-3.0", "https://creativecommons.org/licenses/by-nc-nd/3.0/", "page", "full")
+    assert claimed is None
+
+
+@pytest.mark.parametrize("trusted", [False, True])
+def test_a_narrower_page_licence_always_applies(trusted: bool):
+    """A page naming a licence that permits less than the registry's decision narrows it."""
+    reserved = Licence(spdx="LicenseRef-All-Rights-Reserved", source="page")
+    decided, claimed = decide_licence(CC_BY_FULL, reserved, trusted=trusted)
+    assert (decided.spdx, decided.republish, claimed) == ("LicenseRef-All-Rights-Reserved", "excerpt", None)
+
+
+@pytest.mark.parametrize("page", [None, PAGE_CC_BY, PAGE_NC_ND_3], ids=["no page licence", "cc-by", "nc-nd"])
+@pytest.mark.parametrize("trusted", [False, True])
+def test_a_paywall_makes_any_licence_link_only(page: Licence | None, trusted: bool):
+    for registry in (CC_BY_FULL, ALL_RIGHTS_EXCERPT):
+        decided, _ = decide_licence(registry, page, trusted=trusted, paywalled=True)
+        assert decided.republish == "link"
+
+
+def test_the_page_stating_the_registry_licence_keeps_the_registry_decision():
+    """An agreement can restrict what the licence alone permits: CC BY, but excerpts only."""
+    agreed = Licence(spdx="CC-BY-4.0", republish="excerpt")
+    decided, claimed = decide_licence(agreed, PAGE_CC_BY)
+    assert (decided.spdx, decided.source, decided.republish, claimed) == ("CC-BY-4.0", "page", "excerpt", None)
 
 
 def test_sanitizer_strips_active_content_and_absolutizes():

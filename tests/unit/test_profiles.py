@@ -72,6 +72,7 @@ def test_each_profile_is_well_formed(name: str):
         assert {"pub", "date"} <= set(pattern.groupindex), pattern.pattern
     xpaths = [*profile.prune_xpath, *profile.paywall_xpath, *profile.licence_xpath, profile.author_box_xpath]
     xpaths += [profile.image_credit_xpath] if profile.image_credit_xpath else []
+    xpaths += [x for x in (profile.article_xpath, profile.byline_region_xpath) if x]
     for xpath in xpaths:
         lxml.etree.XPath(xpath)  # raises XPathSyntaxError on a typo
 

@@ -47,6 +47,7 @@ def test_repo_registry_has_the_partners():
         (GOOD.replace("partners:", "partner:"), "unknown key 'partner'"),
         (GOOD + GOOD.replace("partners:\n", ""), "partner 'lse-blogs': duplicate id"),
         ("partners: [", "not valid YAML"),
+        (GOOD + "    page_licence: yes\n", "partner 'lse-blogs': key 'page_licence' must be one of narrow, trusted"),
     ],
 )
 def test_errors_name_file_partner_and_key(text, expected):
@@ -55,6 +56,21 @@ def test_errors_name_file_partner_and_key(text, expected):
     message = str(info.value)
     assert message.startswith("conf/partners.yaml")
     assert expected in message
+
+
+def test_page_licence_is_narrow_unless_the_registry_trusts_the_partners_pages():
+    """Only LSE states each post's licence ("CC BY 4.0 unless otherwise stated"): its pages may
+    widen the registry's licence; everyone else's may only narrow it. The demo registry agrees."""
+    reg = load_registry(ROOT / "partners.yaml")
+    assert {p.id: p.page_licence for p in reg.partners[:3]} == {
+        "lse-blogs": "trusted", "cgsp": "narrow", "the-conversation": "narrow"}
+    assert reg.partner("lse-blogs").pages_state_licence and not reg.partner("cgsp").pages_state_licence
+    assert parse_registry(GOOD).partners[0].page_licence == "narrow"  # the default
+    trusted = parse_registry(GOOD + "    page_licence: trusted\n").partners[0]
+    assert trusted.pages_state_licence
+    template = (ROOT / "demo" / "syndicate_demo" / "site" / "partners.yaml.template").read_text()
+    demo = parse_registry(template.replace("{{BASE}}", "http://127.0.0.1:8000"))
+    assert {p.id: p.page_licence for p in demo.partners} == {"lse-blogs": "trusted", "cgsp": "narrow"}
 
 
 def test_publish_section_validated():

@@ -13,6 +13,7 @@ import unicodedata
 from collections.abc import Iterable
 
 from ..model import Author
+from .limits import MAX_AUTHORS, bounded, log
 from .page import Byline, PageFacts
 
 
@@ -29,13 +30,18 @@ def _is_org_of(name: str, byline: Byline) -> bool:
     return bool(key) and key in name_key(byline.org) and key not in {name_key(n) for n in byline.names}
 
 
-def merge_authors(*sources: Iterable[Author | str], byline: Byline | None = None) -> list[Author]:
+def merge_authors(
+    *sources: Iterable[Author | str], byline: Byline | None = None, url: str | None = None
+) -> list[Author]:
     """Authors from all sources, first-seen order, each person once, details combined.
 
     Later sources only add what earlier ones lack (url, bio, affiliation); a body byline's
     people come first and organisation credits that the byline names as affiliation drop out.
+    At most `limits.MAX_AUTHORS` people, each with fields cut to their limits; what is cut is
+    logged with `url` (the page or record the authors are for).
     """
     merged: dict[str, Author] = {}
+    dropped = 0
     ordered: list[Iterable[Author | str]] = []
     if byline:
         ordered.append([Author(name=n, affiliation=byline.org) for n in byline.names])
@@ -49,7 +55,10 @@ def merge_authors(*sources: Iterable[Author | str], byline: Byline | None = None
             key = name_key(name)
             known = merged.get(key)
             if known is None:
-                merged[key] = author.model_copy(update={"name": name})
+                if len(merged) >= MAX_AUTHORS:
+                    dropped += 1
+                    continue
+                merged[key] = bounded(author.model_copy(update={"name": name}), url)
                 continue
             updates = {
                 f: getattr(author, f)
@@ -57,7 +66,9 @@ def merge_authors(*sources: Iterable[Author | str], byline: Byline | None = None
                 if getattr(known, f) is None and getattr(author, f)
             }
             if updates:
-                merged[key] = known.model_copy(update=updates)
+                merged[key] = bounded(known.model_copy(update=updates), url)
+    if dropped:
+        log.warning("%s: kept the first %d authors, dropped %d more", url or "(record)", MAX_AUTHORS, dropped)
     return list(merged.values())
 
 
@@ -67,7 +78,7 @@ def page_authors(facts: PageFacts, extracted: Iterable[str] = ()) -> list[Author
     boxes = {name_key(a.name): a for a in facts.author_boxes}
     authors = merge_authors(
         facts.jsonld_authors, facts.rel_authors, facts.meta_authors, facts.author_boxes, extracted,
-        byline=facts.byline,
+        byline=facts.byline, url=facts.url,
     )
     out = []
     for author in authors:

@@ -1,13 +1,19 @@
 """Licences as SPDX ids, and what each lets us republish.
 
 Why SPDX: downstream sites filter and display licences by id; free text ("CC BY 4.0",
-"Attribution 4.0 International") cannot be compared. A page's own statement wins over the
-registry default, because partners license per blog and per date.
+"Attribution 4.0 International") cannot be compared.
+
+The registry's licence is the ceiling (`decide_licence`): a page's own statement may narrow
+what we republish (a stricter licence, a paywall) or change the terms at the same level, but it
+widens the registry's decision only for a partner whose registry entry says its pages state
+their licence (`page_licence: trusted`, e.g. LSE Blogs: "CC BY 4.0 unless otherwise stated",
+per blog and per date). Any other wider claim is kept for a person to review, not acted on.
 """
 
 from __future__ import annotations
 
 import re
+from typing import NamedTuple
 
 from ..model import Licence, Republish
 
@@ -83,19 +89,45 @@ def narrower(a: Republish, b: Republish) -> Republish:
     return a if rank(a) <= rank(b) else b
 
 
-def decide_licence(registry_licence: Licence, page_licence: Licence | None) -> Licence:
-    """The article's licence: the page's own statement wins over the registry default.
+class LicenceDecision(NamedTuple):
+    """The licence a record carries (its `republish` final), and a wider licence the page
+    claimed that was not acted on (None when the page claimed nothing wider)."""
 
-    When the page states the registry's licence, the registry's `republish` stands (an
-    agreement can restrict or extend); a different page licence decides by what it permits.
+    licence: Licence
+    claimed: Licence | None = None
+
+
+def decide_licence(
+    registry_licence: Licence, page_licence: Licence | None, *, trusted: bool = False, paywalled: bool = False
+) -> LicenceDecision:
+    """The article's licence, with the registry's as the ceiling.
+
+    - No page statement: the registry's licence.
+    - The page states the registry's licence: that licence, with the registry's `republish`
+      (an agreement can restrict or extend what the licence alone permits).
+    - A different page licence that permits no more than the registry's decision (`rank` of
+      `permits` at most the registry's `republish`): the page's licence and what it permits;
+      it narrows, or changes the terms at the same level (CC BY -> CC BY-NC-ND 3.0).
+    - A page licence that would permit more: acted on only when the partner's pages are
+      `trusted` to state their licence; otherwise the registry's licence stands and the page's
+      is returned as `claimed`, for review.
+    - A paywalled page is link-only whatever the licence: its teaser is not ours to show.
     """
-    if page_licence is None:
-        return registry_licence
-    if page_licence.spdx == registry_licence.spdx:
-        return page_licence.model_copy(
-            update={"url": registry_licence.url or page_licence.url, "republish": registry_licence.republish}
-        )
-    return page_licence.model_copy(update={"source": "page", "republish": permits(page_licence.spdx)})
+    decided, claimed = registry_licence, None
+    if page_licence is not None:
+        if page_licence.spdx == registry_licence.spdx:
+            decided = page_licence.model_copy(
+                update={"url": registry_licence.url or page_licence.url, "republish": registry_licence.republish}
+            )
+        else:
+            page = page_licence.model_copy(update={"source": "page", "republish": permits(page_licence.spdx)})
+            if trusted or rank(page.republish) <= rank(registry_licence.republish):
+                decided = page
+            else:
+                claimed = page
+    if paywalled and decided.republish != "link":
+        decided = decided.model_copy(update={"republish": "link"})
+    return LicenceDecision(decided, claimed)
 
 
 def licence_label(licence: Licence) -> str:

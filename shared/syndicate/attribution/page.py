@@ -1,22 +1,42 @@
 """Attribution facts read from the raw page, before extraction throws the chrome away.
 
 trafilatura is built to discard exactly what an editor needs for credit: author boxes,
-cross-post notices, image credits, licence footers. So we read them here from the whole
-page, once, and the partner profile then prunes them from the text. Every source a page
-offers is collected (JSON-LD, meta tags, rel=author links, author boxes, a byline in the
-body); merging and deciding happen in `attribution.authors` and `attribution.record`.
+cross-post notices, image credits, licence footers. So we read them here from the raw page,
+once, and the partner profile then prunes them from the text. Every source the article offers
+is collected (JSON-LD, meta tags, rel=author links, author boxes, a byline in the body);
+merging and deciding happen in `attribution.authors` and `attribution.licences`.
 What is partner-specific (byline and cross-post wording, paywall markers, author-box and
-image-credit markup, where a site states its licence) comes from the partner's `Profile`;
-this module holds only the generic reading rules. It reads the whole page today; the rights
-rule (evidence from the article, not sidebars or comments) is narrowed here and in the
-profiles' XPaths.
+image-credit markup, where a site states its licence, where its article sits) comes from the
+partner's `Profile`; this module holds only the generic reading rules.
+
+Evidence comes from the article, not the page (DESIGN.md, rights rules). A page carries other
+people's words: reader comments, sidebar widgets, lists of related posts. A comment saying
+"licensed under CC BY 4.0" or "This post was first published by X" is not the publisher's
+statement. So, on our own parse of the page:
+
+1. Excluded regions are removed first (`EXCLUDED`): comments (WordPress `#comments`,
+   `.comment*`, `ol.commentlist`, Disqus `#disqus_thread`, `[itemprop=comment]`,
+   schema.org `Comment`), sidebars and widgets (`aside`, `[role=complementary]`, `#secondary`,
+   `.sidebar`, `.widget*`) and related-post lists (`.related*`, `.yarpp*`, `.jp-relatedposts`).
+2. Facts are then read only from the article's own parts:
+   - the head: meta authors, description, canonical link, og:image, `<link rel=license>`;
+   - the JSON-LD of the page's main entity (`main_entity`: the Article-type object that names
+     this page, else the first one that names no other page, else the first);
+   - the article container (`Profile.article_xpath`, else `main_content`: the largest
+     outermost `<article>`, else `[itemprop=articleBody]`, `<main>`, `.entry-content` /
+     `.post-content`, else the body) and the profile's byline regions: paragraphs (bylines,
+     cross-post notices, licence statements, image credits), rel=author links, author boxes,
+     paywall markers, the profile's licence and image-credit XPaths;
+   - the site footer (`<footer>`, `#colophon`, `[role=contentinfo]` outside the article), for
+     a site-wide licence only: a rel=license link, a Creative Commons badge or link, or a
+     "licensed under" statement. It ranks below everything the article says.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -28,6 +48,7 @@ from ..extract.profiles import GENERIC, GENERIC_BYLINE, Profile
 from ..model import Author, Image, Publisher
 from ..text.names import split_names
 from .licences import spdx_from_text, spdx_from_url
+from .limits import MAX_AUTHORS, bounded, first
 
 _WS = re.compile(r"\s+")
 _IMAGE_CREDIT = re.compile(
@@ -107,6 +128,7 @@ class PageFacts:
     description: str | None = None
     canonical_url: str | None = None
     date_published: str | None = None
+    url: str | None = None
 
 
 def parse_byline(text: str, patterns: tuple[re.Pattern[str], ...] = (GENERIC_BYLINE,)) -> Byline | None:
@@ -126,7 +148,14 @@ def parse_byline(text: str, patterns: tuple[re.Pattern[str], ...] = (GENERIC_BYL
     return Byline(names=names, org=org, text=text)
 
 
+def _kinds(obj: dict[str, Any]) -> set[str]:
+    kind = obj.get("@type")
+    return {k.lower() for k in (kind if isinstance(kind, list) else [kind]) if isinstance(k, str)}
+
+
 def _jsonld_objects(doc: Any) -> Iterator[dict[str, Any]]:
+    """Every JSON-LD object of the (pruned) page, top-level and in `@graph`s, plus an entity a
+    WebPage carries inline as its `mainEntity`; in document order."""
     for script in doc.xpath("//script[@type='application/ld+json']"):
         try:
             data = json.loads(script.text or "")
@@ -136,44 +165,94 @@ def _jsonld_objects(doc: Any) -> Iterator[dict[str, Any]]:
         while stack:
             item = stack.pop()
             if isinstance(item, list):
-                stack.extend(item)
+                stack.extend(reversed(item))
             elif isinstance(item, dict):
+                yield item
+                if isinstance(item.get("mainEntity"), dict):
+                    stack.append(item["mainEntity"])
                 if "@graph" in item:
                     stack.append(item["@graph"])
-                yield item
 
 
-def _as_authors(value: Any, base: str) -> list[Author]:
+def _as_authors(value: Any, base: str) -> Iterator[Author]:
     values = value if isinstance(value, list) else [value]
-    out: list[Author] = []
     for v in values:
         if isinstance(v, str) and v.strip():
-            out.extend(Author(name=n) for n in split_names(v))
+            yield from (Author(name=n) for n in split_names(v[:2_000]))
         elif isinstance(v, dict) and isinstance(v.get("name"), str) and v["name"].strip():
             url = v.get("url") if isinstance(v.get("url"), str) else None
-            out.append(Author(name=_WS.sub(" ", v["name"]).strip(), url=join_url(base, url)))
-    return out
+            yield Author(name=_WS.sub(" ", v["name"]).strip(), url=join_url(base, url))
 
 
 _ARTICLE_TYPES = {"article", "newsarticle", "blogposting", "reportagenewsarticle", "analysisnewsarticle", "report"}
 
 
-def _jsonld(doc: Any, base: str, facts: PageFacts) -> None:
-    for obj in _jsonld_objects(doc):
-        kind = obj.get("@type")
-        kinds = {k.lower() for k in (kind if isinstance(kind, list) else [kind]) if isinstance(k, str)}
-        if not kinds & _ARTICLE_TYPES:
-            continue
-        facts.jsonld_authors.extend(_as_authors(obj.get("author"), base))
-        licence = obj.get("license")
-        if isinstance(licence, str) and facts.licence is None:
-            found = spdx_from_url(licence) or spdx_from_text(licence)
-            if found:
-                facts.licence, facts.licence_source = found, "json-ld"
-        if obj.get("isAccessibleForFree") in (False, "False", "false"):
-            facts.paywalled = True
-        if isinstance(obj.get("datePublished"), str):
-            facts.date_published = facts.date_published or obj["datePublished"]
+def _page_key(url: str) -> str:
+    """What makes two URLs the same page here: host without 'www.', path without its trailing
+    slash (scheme, query and fragment ignored: '.../post/#article' is the post)."""
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return ""
+    host = (parts.hostname or "").removeprefix("www.")
+    return f"{host}{parts.path.rstrip('/')}" if host else ""
+
+
+def _ref(value: Any) -> str | None:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict) and isinstance(value.get("@id"), str):
+        return str(value["@id"])
+    return None
+
+
+def main_entity(objects: Iterable[dict[str, Any]], page_urls: Iterable[str | None]) -> dict[str, Any] | None:
+    """The page's own Article among its JSON-LD objects, when there are several (a page may
+    describe related or listed articles too): the Article-type object that a WebPage names as
+    its `mainEntity`, else one whose `url`, `@id` or `mainEntityOfPage` is this page (or its
+    canonical URL), else the first that names no page at all, else the first. Only that
+    object's authors, licence, paywall flag and date are read."""
+    objects = list(objects)
+    articles = [o for o in objects if _kinds(o) & _ARTICLE_TYPES]
+    if not articles:
+        return None
+    pages = {k for u in page_urls if u and (k := _page_key(u))}
+    named_main = {ref for o in objects if (ref := _ref(o.get("mainEntity")))}
+
+    def score(obj: dict[str, Any]) -> int:
+        if isinstance(obj.get("@id"), str) and obj["@id"] in named_main:
+            return 3
+        own = {_page_key(r) for r in (_ref(obj.get(k)) for k in ("url", "@id", "mainEntityOfPage")) if r}
+        own.discard("")
+        if own & pages:
+            return 2
+        return 0 if own else 1
+
+    return max(articles, key=score)  # the first of the best
+
+
+def _jsonld(entity: dict[str, Any], base: str, facts: PageFacts) -> None:
+    """The main entity's authors (at most `MAX_AUTHORS`), licence, paywall flag and date."""
+    facts.jsonld_authors.extend(first(_as_authors(entity.get("author"), base), MAX_AUTHORS, base, "JSON-LD authors"))
+    licence = entity.get("license")
+    if isinstance(licence, str):
+        found = spdx_from_url(licence) or spdx_from_text(licence)
+        if found:
+            _offer(facts, found, "json-ld")
+    if entity.get("isAccessibleForFree") in (False, "False", "false"):
+        facts.paywalled = True
+    if isinstance(entity.get("datePublished"), str):
+        facts.date_published = facts.date_published or entity["datePublished"]
+
+
+#: How specific each place a licence is read from is; a more specific one replaces a less
+#: specific one, the first found wins among equals. The footer is site-wide: the least.
+_LICENCE_RANK = {"footer": 0, "rel=license": 1, "statement": 2, "json-ld": 3}
+
+
+def _offer(facts: PageFacts, found: tuple[str, str], source: str) -> None:
+    if facts.licence is None or _LICENCE_RANK[source] > _LICENCE_RANK[facts.licence_source or "footer"]:
+        facts.licence, facts.licence_source = found, source
 
 
 def _is_image_credit(text: str) -> bool:
@@ -242,54 +321,225 @@ def _crosspost(node: Any, text: str, base: str, profile: Profile) -> Publisher |
     )
 
 
+# --- where the article is, and what is never evidence ---------------------------------------------
+
+#: Class tokens of regions that are never the article's: comments, sidebars and widgets,
+#: related-post lists. Whole tokens, so 'commentary' or 'footer-widgets' are not matched.
+_EXCLUDED_CLASS = re.compile(
+    r"^(?:comments?(?:[-_].*)?|commentlist|disqus.*|widget.*|sidebar(?:[-_].*)?|related.*|yarpp.*"
+    r"|jp-relatedposts.*)$",
+    re.IGNORECASE,
+)
+_EXCLUDED_ID = re.compile(
+    r"^(?:comments|respond|disqus_thread|secondary|sidebar|jp-relatedposts|(?:div-)?comment-\d+)$", re.IGNORECASE
+)
+#: For the module docstring and the tests: what `drop_excluded` removes, in CSS terms.
+EXCLUDED = (
+    "aside", "[role=complementary]", "[itemprop~=comment]", "[itemtype$=/Comment]", "#comments", "#respond",
+    "#disqus_thread", "#secondary", "#sidebar", ".comment*", ".comments*", ".commentlist", ".disqus*", ".widget*",
+    ".sidebar*", ".related*", ".yarpp*", ".jp-relatedposts*",
+)  # fmt: skip
+
+
+def _is_excluded(el: Any) -> bool:
+    if el.tag == "aside" or (el.get("role") or "").strip().lower() == "complementary":
+        return True
+    if "comment" in (el.get("itemprop") or "").lower().split():
+        return True
+    if (el.get("itemtype") or "").rstrip("/").endswith("schema.org/Comment"):
+        return True
+    if _EXCLUDED_ID.match((el.get("id") or "").strip()):
+        return True
+    return any(_EXCLUDED_CLASS.match(token) for token in (el.get("class") or "").split())
+
+
+def drop_excluded(doc: Any, keep: Iterable[Any] = ()) -> int:
+    """Remove comments, sidebars, widgets and related-post lists from `doc` (our own parse of
+    the page, never the tree extraction uses); returns how many regions went. `<html>`,
+    `<head>`, `<body>` and the ancestors of `keep` (the profile's article container: a theme
+    may put 'sidebar-right' on a wrapper) are never removed, though what they hold may be."""
+    protected = {doc, doc.find("head"), doc.find("body")}
+    for node in keep:
+        protected.update(node.iterancestors())
+        protected.add(node)
+    doomed = [el for el in doc.iter() if isinstance(el.tag, str) and el not in protected and _is_excluded(el)]
+    for el in doomed:
+        el.drop_tree()  # keeps the tail text, which belongs to the parent
+    return len(doomed)
+
+
+_MAIN_CANDIDATES = (
+    "//article",
+    "//*[@itemprop='articleBody']",
+    "//main",
+    "//*[contains(concat(' ', normalize-space(@class), ' '), ' entry-content ')"
+    " or contains(concat(' ', normalize-space(@class), ' '), ' post-content ')]",
+)
+
+
+def _outermost(nodes: list[Any]) -> list[Any]:
+    """`nodes` (in document order) without those inside another one; linear in the page."""
+    kept: list[Any] = []
+    inside: set[Any] = set()
+    for node in nodes:
+        if not isinstance(getattr(node, "tag", None), str) or node in inside:
+            continue
+        kept.append(node)
+        inside = set(node.iter())
+    return kept
+
+
+def _largest(nodes: list[Any]) -> Any | None:
+    return max(nodes, key=lambda n: len(n.text_content())) if nodes else None  # the first of the largest
+
+
+def main_content(doc: Any) -> Any:
+    """The generic article container, on a page already pruned by `drop_excluded`: the largest
+    outermost `<article>` (a page may list teasers as articles too), else `[itemprop=articleBody]`,
+    else `<main>`, else `.entry-content` / `.post-content`, else the body."""
+    for xpath in _MAIN_CANDIDATES:
+        found = _largest(_outermost(doc.xpath(xpath)))
+        if found is not None:
+            return found
+    body = doc.find("body")
+    return body if body is not None else doc
+
+
+def _container(doc: Any, profile: Profile) -> Any:
+    if profile.article_xpath:
+        found = _largest(_outermost(doc.xpath(profile.article_xpath)))
+        if found is not None:
+            return found
+    return main_content(doc)
+
+
+def article_regions(doc: Any, profile: Profile) -> list[Any]:
+    """The article container and the profile's byline regions outside it, in document order."""
+    container = _container(doc, profile)
+    within = set(container.iter())
+    ancestors = set(container.iterancestors())
+    extra = []
+    if profile.byline_region_xpath:
+        found = _outermost(doc.xpath(profile.byline_region_xpath))
+        extra = [n for n in found if n not in within and n not in ancestors]
+    if not extra:
+        return [container]
+    order = {el: i for i, el in enumerate(doc.iter())}
+    return sorted([container, *extra], key=lambda n: order.get(n, 0))
+
+
+_FOOTERS = "//footer | //*[@id='colophon'] | //*[@role='contentinfo']"
+
+
+def _site_footers(doc: Any, allowed: set[Any]) -> list[Any]:
+    return [f for f in _outermost(doc.xpath(_FOOTERS)) if f not in allowed]
+
+
+def _node_of(result: Any) -> Any:
+    """The element an XPath result belongs to (an attribute or text result's parent)."""
+    return result if isinstance(getattr(result, "tag", None), str) else getattr(result, "getparent", lambda: None)()
+
+
+#: Links with a rel token (`author`, `license`) in a region, the region itself included.
+_REL_LINKS = "descendant-or-self::a[contains(concat(' ', normalize-space(@rel), ' '), ' {} ')]"
+_PARAGRAPHS = (
+    "descendant-or-self::p | descendant-or-self::figcaption | descendant-or-self::div[not(.//p) and not(.//div)]"
+)
+
+
+def _read_head(head: Any, url: str, facts: PageFacts) -> str | None:
+    """Meta authors, canonical link, description and `<link rel=license>` from the head;
+    returns the og:image (the featured image that image credits refer to)."""
+    if head is None:
+        return None
+    metas = head.xpath(".//meta[@name='author' or @property='article:author' or @name='dc.creator' "
+                       "or @name='citation_author']/@content")
+    facts.meta_authors.extend(
+        first((n for m in metas if m.strip() and not m.startswith("http") for n in split_names(m[:2_000])),
+              MAX_AUTHORS, url, "meta authors")
+    )
+    canonical = head.xpath(".//link[@rel='canonical']/@href")
+    facts.canonical_url = join_url(url, canonical[0]) if canonical else None
+    desc = head.xpath(".//meta[@name='description']/@content | .//meta[@property='og:description']/@content")
+    facts.description = desc[0].strip() if desc and desc[0].strip() else None
+    for link in head.xpath(".//link[@rel='license']/@href"):
+        found = spdx_from_url(str(link))
+        if found:
+            _offer(facts, found, "rel=license")
+    return (head.xpath(".//meta[@property='og:image']/@content") or [None])[0]
+
+
+def _read_footer(footer: Any, facts: PageFacts) -> None:
+    """A site-wide licence: a rel=license link, a Creative Commons badge or link, or a
+    'licensed under' statement in the site footer."""
+    for href in footer.xpath(".//a/@href"):
+        found = spdx_from_url(str(href))
+        if found:
+            _offer(facts, found, "footer")
+            return
+    for node in footer.xpath(_PARAGRAPHS):
+        text = text_of(node)
+        if len(text) <= 600 and re.search(r"licen[cs]ed under", text, re.I) and (found := spdx_from_text(text)):
+            facts.licence_statement_texts.append(text)
+            _offer(facts, found, "footer")
+            return
+
+
+def _rel_authors(regions: list[Any], url: str) -> Iterator[Author]:
+    seen: set[str] = set()
+    for region in regions:
+        for link in region.xpath(_REL_LINKS.format("author")):
+            name = text_of(link)[:2_000]
+            if name and name.casefold() not in seen:
+                seen.add(name.casefold())
+                yield Author(name=name, url=join_url(url, link.get("href")))
+
+
 def read_page_facts(page: bytes | str, url: str, profile: Profile = GENERIC) -> PageFacts:
-    """Collect attribution facts from the raw page, read with the partner's profile (its
-    author boxes, byline and cross-post wording, paywall markers, image credit markup).
-    Never raises on odd markup."""
-    facts = PageFacts()
+    """Collect attribution facts from the article's own parts of the raw page (see the module
+    docstring for which parts), read with the partner's profile (its container, author boxes,
+    byline and cross-post wording, paywall markers, image credit markup). Never raises on odd
+    markup."""
+    facts = PageFacts(url=url)
     try:
         doc = lxml.html.document_fromstring(page)
     except (lxml.etree.ParserError, ValueError):
         return facts
-    _jsonld(doc, url, facts)
-    for meta in doc.xpath("//meta[@name='author' or @property='article:author' or @name='dc.creator' "
-                          "or @name='citation_author']/@content"):
-        if meta.strip() and not meta.startswith("http"):
-            facts.meta_authors.extend(split_names(meta))
-    for link in doc.xpath("//a[contains(concat(' ', normalize-space(@rel), ' '), ' author ')]"):
-        name = text_of(link)
-        if name and name.casefold() not in {a.name.casefold() for a in facts.rel_authors}:
-            facts.rel_authors.append(Author(name=name, url=join_url(url, link.get("href"))))
+    drop_excluded(doc, doc.xpath(profile.article_xpath) if profile.article_xpath else ())
+    regions = article_regions(doc, profile)
+    allowed: set[Any] = set()
+    for region in regions:
+        allowed.update(region.iter())
+
+    def ours(results: list[Any]) -> list[Any]:
+        return [r for r in results if _node_of(r) in allowed]
+
+    featured = _read_head(doc.find("head"), url, facts)
+    entity = main_entity(_jsonld_objects(doc), (url, facts.canonical_url))
+    if entity is not None:
+        _jsonld(entity, url, facts)
+    facts.rel_authors.extend(first(_rel_authors(regions, url), MAX_AUTHORS, url, "rel=author links"))
     if profile.author_box_xpath:
         read_box = profile.read_author_box or _author_box
-        for box in doc.xpath(profile.author_box_xpath):
-            author = read_box(box, url)
-            if author is not None:
-                facts.author_boxes.append(author)
-    canonical = doc.xpath("//link[@rel='canonical']/@href")
-    facts.canonical_url = join_url(url, canonical[0]) if canonical else None
-    desc = doc.xpath("//meta[@name='description']/@content | //meta[@property='og:description']/@content")
-    facts.description = desc[0].strip() if desc and desc[0].strip() else None
-    featured = (doc.xpath("//meta[@property='og:image']/@content") or [None])[0]
-    links = doc.xpath("//link[@rel='license']/@href | //a[contains(concat(' ', normalize-space(@rel), ' '), "
-                      "' license ')]/@href")
+        boxes = (a for box in ours(doc.xpath(profile.author_box_xpath)) if (a := read_box(box, url)) is not None)
+        facts.author_boxes.extend(bounded(a, url) for a in first(boxes, MAX_AUTHORS, url, "author boxes"))
+    links = [str(h) for region in regions for h in region.xpath(_REL_LINKS.format("license") + "/@href")]
     for xpath in profile.licence_xpath:
-        links.extend(doc.xpath(xpath))
+        links.extend(str(h) for h in ours(doc.xpath(xpath)))
     for link in links:
-        found = spdx_from_url(str(link))
-        if found and facts.licence is None:
-            # Ranked as a footer link: a licence statement in the body still wins over it.
-            facts.licence, facts.licence_source = found, "rel=license"
+        found = spdx_from_url(link)
+        if found:
+            _offer(facts, found, "rel=license")  # ranked as a link: a statement in the article wins
     credited: set[Any] = set()  # markup credits, so the generic rule below does not read them twice
     if profile.image_credit_xpath:
-        for node in doc.xpath(profile.image_credit_xpath):
+        for node in ours(doc.xpath(profile.image_credit_xpath)):
             found_credit = _credit_in_markup(node, url, featured)
             if found_credit:
                 facts.images.append(found_credit[0])
                 facts.image_credit_texts.append(found_credit[1])
                 credited.update(node.iter())
                 credited.update(node.iterancestors("figcaption"))
-    for node in doc.xpath("//p | //figcaption | //div[not(.//p) and not(.//div)]"):
+    for node in (n for region in regions for n in region.xpath(_PARAGRAPHS)):
         text = text_of(node)
         if not text or len(text) > 600:
             continue
@@ -307,13 +557,13 @@ def read_page_facts(page: bytes | str, url: str, profile: Profile = GENERIC) -> 
             found = found or spdx_from_text(text)
             if found:
                 facts.licence_statement_texts.append(text)
-                # A statement in the body is more specific than a site-wide footer link.
-                if facts.licence is None or facts.licence_source == "rel=license":
-                    facts.licence, facts.licence_source = found, "statement"
+                _offer(facts, found, "statement")  # more specific than a link or the site footer
         if any(p.search(text) for p in profile.paywall_text):
             facts.paywalled = True
-    if any(doc.xpath(xpath) for xpath in profile.paywall_xpath):
+    if any(ours(doc.xpath(xpath)) for xpath in profile.paywall_xpath):
         facts.paywalled = True
+    for footer in _site_footers(doc, allowed):
+        _read_footer(footer, facts)
     return facts
 
 

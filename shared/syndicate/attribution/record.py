@@ -115,9 +115,12 @@ def build_record(
     profile = get_profile(partner.profile)
     title = entry.title or article.title or message.canonical_url
     byline = Byline([a.name for a in article.authors], article.byline_org, "") if article.byline_org else None
-    authors = merge_authors(article.authors, entry.authors, byline=byline)
+    authors = merge_authors(article.authors, entry.authors, byline=byline, url=article.url)
     names = [a.name for a in authors]
-    licence = decide_licence(partner.licence, article.licence)
+    decision = decide_licence(
+        partner.licence, article.licence, trusted=partner.pages_state_licence, paywalled=article.paywalled
+    )
+    licence = decision.licence
     republish = decide_republish(licence, article.paywalled)
     licence = licence.model_copy(update={"republish": republish})
     teaser = article.text if article.paywalled else None
@@ -165,6 +168,7 @@ def build_record(
             original_publisher=original,
             authors=authors,
             licence=licence,
+            claimed_licence=decision.claimed,
             attribution=line,
             images=article.images,
             paywalled=article.paywalled,

@@ -16,11 +16,13 @@ What the generic defaults know (and every profile starts from): JSON-LD `isAcces
 `rel=license`, licence statements, author boxes with the usual WordPress classes, "By A and
 B, Org" bylines, and the common English cross-post notice "This article/post was first
 (originally) published by/on/in X on DATE". That last one is generic on purpose: it is the
-wording republishing guides recommend and many sites use, it is read only from the page's
-paragraphs, and a notice moves nothing by itself (the canonical URL moves only to a registry
-partner whose copy we ingested and matched, DESIGN.md's rights rules), so a false match costs
-little while a missed one splits a cross-post in two. A site's own wording ("This was
-published by X on DATE", without a noun) is that site's, and lives in its profile.
+wording republishing guides recommend and many sites use, it is read only from the article's
+own paragraphs (the container `article_xpath` names, never comments, sidebars, widgets or
+related posts: `attribution.page` drops those first), and a notice moves nothing by itself
+(the canonical URL moves only to a registry partner whose copy we ingested and matched,
+DESIGN.md's rights rules), so a false match costs little while a missed one splits a
+cross-post in two. A site's own wording ("This was published by X on DATE", without a
+noun) is that site's, and lives in its profile.
 """
 
 from __future__ import annotations
@@ -97,6 +99,12 @@ class Profile:
                        must stay plain trafilatura
     bad_summaries      feed/meta summaries starting like this are not the article's (sign-ups)
     finish             a last step over the extracted Article
+    article_xpath      the article container: the only part of the body (with the byline
+                       regions) that attribution facts are read from; None = the generic main
+                       content node (`attribution.page.main_content`), which is also the
+                       fallback when this XPath finds nothing (a redesigned site)
+    byline_region_xpath where the site prints the article's header, byline or author list when
+                       that lies outside the container (read like the container); None = none
     """
 
     name: str
@@ -112,6 +120,8 @@ class Profile:
     strip_facts: bool = True
     bad_summaries: tuple[str, ...] = ()
     finish: Callable[[Article], Article] = field(default=_identity)
+    article_xpath: str | None = None
+    byline_region_xpath: str | None = None
 
 
 GENERIC = Profile("generic", strip_facts=False)

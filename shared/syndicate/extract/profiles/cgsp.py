@@ -6,6 +6,8 @@ related posts. News items add "WHY IS THIS IMPORTANT?" (editorial analysis: kept
 Paywalled items show a Memberful teaser (`.memberful-global-teaser-content`) and "Subscribe or
 log in to read the rest": they are marked paywalled and the teaser is never republished.
 Bylines are the generic "By A and B, Org" paragraph; no cross-post wording of its own.
+Attribution facts come from the post's `article.hentry` only: CGSP publishes no licence, and a
+reader's comment claiming one is not the publisher's statement.
 """
 
 from __future__ import annotations
@@ -31,4 +33,8 @@ PROFILE = Profile(
     paywall_text=(re.compile(r"subscribe or log ?in to (?:read|continue|access)", re.IGNORECASE),),
     paywall_xpath=(by_class("*", "memberful-global-teaser-content"),),
     bad_summaries=("Get a daily email packed with", "Subscribe or log in", "Sign up for the CGSP"),
+    # A WordPress `article.hentry`: header (categories, title, "by <author>"), content, newsletter
+    # block, share buttons. Related posts and the site footer's widgets sit outside it.
+    article_xpath=by_class("article", "hentry"),
+    byline_region_xpath=by_class("header", "entry-header"),
 )

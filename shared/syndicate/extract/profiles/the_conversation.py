@@ -80,4 +80,8 @@ PROFILE = Profile(
     read_author_box=read_author,
     image_credit_xpath=_CREDIT,
     licence_xpath=(by_class("div", "republish-article") + f"//a[{_OPEN_LICENCE}]/@href",),
+    # `article` holds the header, the author list, the body and the Republish block; the
+    # disclosure and partners sidebar is an `aside` beside it (never evidence).
+    article_xpath="//article[.//*[@itemprop='articleBody']]",
+    byline_region_xpath=by_class("div", "content-authors-group"),
 )
