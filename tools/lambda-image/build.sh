@@ -111,4 +111,6 @@ tar -C "$ROOT" --exclude=./usr/share/doc --exclude=./usr/share/man --exclude=./u
       -c "LABEL syndicate.build=$HASH" \
       - "$IMAGE" >/dev/null
 rm -rf "$ROOT"
+# The previous build, now untagged: remove it rather than let every rebuild leave one behind.
+docker image prune -f --filter label=syndicate.build >/dev/null
 log "built $IMAGE ($(docker image inspect -f '{{.Size}}' "$IMAGE" | awk '{printf "%d MB", $1/1e6}'))"
