@@ -13,7 +13,7 @@ VENV312 ?= .venv312
 # pyenv machines: make python3.12 visible next to the default 3.11 (harmless elsewhere).
 export PYENV_VERSION ?= 3.11.7:3.12.1
 
-.PHONY: demo test check soak lint typecheck schema build deploy clean install tools
+.PHONY: demo test check soak lint typecheck schema build deploy clean install tools sam-local
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -76,12 +76,20 @@ soak: $(VENV)/.installed
 	SOAK_ENTRIES=1000 $(PY) -m pytest -q -s tests/integration/test_soak_faults.py
 
 lint: $(VENV)/.installed
-	$(VENV)/bin/ruff check shared demo functions tests $(wildcard bench)
+	$(VENV)/bin/ruff check shared demo functions tests tools $(wildcard bench)
 	$(VENV)/bin/mypy
+	$(VENV)/bin/mypy tools/sam_local.py
 	for f in functions/*/app.py; do $(VENV)/bin/mypy $$f || exit 1; done
 
 schema: $(VENV)/.installed
 	$(VENV)/bin/syndicate schema --output schema/record.schema.json
+
+## Every function in a Lambda container (`sam local invoke`) against moto and the demo site,
+# offline: starts dockerd if needed (as root, installing docker.io and debootstrap if
+# missing), builds the stand-in base image once (tools/lambda-image/build.sh), runs `sam
+# build`, then poll -> ingest -> publish and checks the bucket and logs (tools/sam_local.py).
+sam-local: $(VENV)/.installed $(SAMVENV)/.installed
+	SAM_CLI=$(abspath $(SAMVENV))/bin/sam $(PY) tools/sam_local.py
 
 build: tools
 	PYENV_VERSION=3.11.7:3.12.1 $(SAMVENV)/bin/sam build

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import ipaddress
 import socketserver
 import threading
 import time
@@ -153,6 +154,21 @@ def _paged(query: str) -> int:
         return 1
 
 
+def _private_literal(host: str) -> bool:
+    """Whether `host` is one private IPv4 address (RFC 1918), such as Docker's bridge gateway.
+
+    `make sam-local` serves the site to Lambda containers, which reach the host only at the
+    bridge address (172.17.0.1); every wildcard, public or other non-private address stays
+    refused, so the demo site is never served beyond this machine's own networks by mistake.
+    """
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    private = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")
+    return isinstance(address, ipaddress.IPv4Address) and any(address in ipaddress.ip_network(n) for n in private)
+
+
 class _HTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     # Filled in by DemoServer before serving starts.
@@ -248,7 +264,7 @@ class SiteHandler(BaseHTTPRequestHandler):
 
 
 class DemoServer:
-    """Serve a folder over HTTP on 127.0.0.1, WordPress-style.
+    """Serve a folder over HTTP on 127.0.0.1 (or one private address: see `_private_literal`), WordPress-style.
 
     Use it as a context manager (`with DemoServer() as server: server.base_url`) or call
     `start()` and `stop()`. Port 0 (the default) asks the OS for a free port.
@@ -266,8 +282,8 @@ class DemoServer:
     handler_class: type[SiteHandler] = SiteHandler
 
     def __init__(self, root: Path | str | None = None, port: int = 0, host: str = "127.0.0.1") -> None:
-        if host not in ("127.0.0.1", "localhost", "::1"):
-            raise ValueError(f"the demo server only listens on loopback, not {host!r}")
+        if host not in ("127.0.0.1", "localhost", "::1") and not _private_literal(host):
+            raise ValueError(f"the demo server only listens on loopback or one private address, not {host!r}")
         self.root = Path(root) if root is not None else site_root()
         if not self.root.is_dir():
             raise FileNotFoundError(f"demo site root is not a folder: {self.root}")

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from .config import REGISTRY_KEY, RegistryNotFound, RegistrySource
 from .fetch import AddressPolicy, HttpClient
+from .fetch.guard import allowed_networks
 from .registry import Registry, RegistryError
 from .services import Services, Settings
 
@@ -29,14 +30,18 @@ def _settings(registry: Registry, base_url: str | None) -> Settings:
     )
 
 
-def http_client(allow_loopback: bool = False, contact_url: str | None = None) -> HttpClient:
+def http_client(
+    allow_loopback: bool = False, contact_url: str | None = None, allow_networks: str = ""
+) -> HttpClient:
     """The one client for feeds, pages and robots.txt: address guard, caps, per-host politeness.
 
     The User-Agent names the project and a contact URL (SYNDICATE_CONTACT_URL), so a partner's
-    webmaster who sees us in their logs knows whom to ask.
+    webmaster who sees us in their logs knows whom to ask. `allow_networks` (the environment's
+    SYNDICATE_ALLOW_NETWORKS, empty in a deployed stack) opens private networks for a test
+    site, e.g. "172.17.0.1/32" for one on Docker's bridge under `sam local invoke`.
     """
     return HttpClient(
-        policy=AddressPolicy(allow_loopback=allow_loopback),
+        policy=AddressPolicy(allow_loopback=allow_loopback, allow_networks=allowed_networks(allow_networks)),
         contact_url=contact_url or os.environ.get("SYNDICATE_CONTACT_URL") or None,
         per_host_delay=float(os.environ.get("SYNDICATE_PER_HOST_DELAY", "1.0")),
         per_host_concurrency=2,
@@ -50,6 +55,7 @@ def build_local(
     allow_loopback: bool = False,
     base_url: str | None = None,
     state_dir: Path | None = None,
+    allow_networks: str = "",
 ) -> Services:
     """The embedded default: `out_dir` is the bucket, SQLite under `out_dir/.state` the table and queue."""
     from .adapters.idempotency import StateStorePersistenceLayer, ingest_guard
@@ -70,7 +76,7 @@ def build_local(
         idempotency=persistence,
         ingest_guard=ingest_guard(persistence),
         queue=SqliteQueue(db, name="articles"),
-        http=http_client(allow_loopback),
+        http=http_client(allow_loopback, allow_networks=allow_networks),
         settings=settings,
     )
 
@@ -86,6 +92,7 @@ def build_aws(
     endpoint_url: str | None = None,
     allow_loopback: bool = False,
     base_url: str | None = None,
+    allow_networks: str = "",
 ) -> Services:
     """S3 (published objects under `public/`), DynamoDB and SQS, optionally at `endpoint_url`."""
     from .adapters import aws
@@ -105,7 +112,7 @@ def build_aws(
         queue=aws.SqsQueue(queue_url, client=sqs),
         publish_queue=aws.SqsQueue(publish_queue_url, client=sqs) if publish_queue_url else None,
         dead_letter_queue=aws.SqsQueue(dead_letter_queue_url, client=sqs) if dead_letter_queue_url else None,
-        http=http_client(allow_loopback),
+        http=http_client(allow_loopback, allow_networks=allow_networks),
         settings=_settings(registry, base_url),
         index_workers=8,  # 32 band queries per lookup: concurrently against DynamoDB
     )
@@ -154,6 +161,11 @@ def services_from_env(environ: Mapping[str, str] = os.environ) -> Services:
     """What a Lambda handler (or `syndicate invoke`) runs with, from its environment."""
     backend = environ.get("SYNDICATE_BACKEND", "aws")
     allow_loopback = environ.get("SYNDICATE_ALLOW_LOOPBACK", "") in ("1", "true", "yes")
+    try:
+        allow_networks = environ.get("SYNDICATE_ALLOW_NETWORKS", "")
+        allowed_networks(allow_networks)  # refuse a bad list before anything is built
+    except ValueError as exc:
+        raise RuntimeError(f"SYNDICATE_ALLOW_NETWORKS: {exc}") from exc
     endpoint = environ.get("AWS_ENDPOINT_URL") or None
     if backend not in ("aws", "local"):
         raise RuntimeError(f"SYNDICATE_BACKEND must be 'aws' or 'local', got {backend!r}")
@@ -166,7 +178,11 @@ def services_from_env(environ: Mapping[str, str] = os.environ) -> Services:
     base_url = environ.get("PUBLIC_BASE_URL") or None
     if backend == "local":
         svc = build_local(
-            Path(environ.get("SYNDICATE_OUT", "out")), registry, allow_loopback=allow_loopback, base_url=base_url
+            Path(environ.get("SYNDICATE_OUT", "out")),
+            registry,
+            allow_loopback=allow_loopback,
+            base_url=base_url,
+            allow_networks=allow_networks,
         )
         svc.registry_source = source.current
         return svc
@@ -180,6 +196,7 @@ def services_from_env(environ: Mapping[str, str] = os.environ) -> Services:
         endpoint_url=endpoint,
         allow_loopback=allow_loopback,
         base_url=base_url,
+        allow_networks=allow_networks,
     )
     svc.registry_source = source.current
     return svc

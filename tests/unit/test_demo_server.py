@@ -77,6 +77,18 @@ def test_base_url_is_loopback_on_a_free_port(demo_server: DemoServer) -> None:
         DemoServer(host="0.0.0.0")
 
 
+@pytest.mark.parametrize("host", ["0.0.0.0", "::", "8.8.8.8", "169.254.169.254", "fd12::1", "example.org", ""])
+def test_refuses_to_listen_beyond_loopback_or_one_private_address(host: str) -> None:
+    with pytest.raises(ValueError, match="loopback or one private address"):
+        DemoServer(host=host)
+
+
+def test_accepts_a_private_address_for_containers_on_dockers_bridge() -> None:
+    # `make sam-local` binds the site to the bridge gateway (172.17.0.1); nothing is bound until start().
+    assert DemoServer(host="172.17.0.1")._host == "172.17.0.1"
+    assert DemoServer(host="10.1.2.3")._host == "10.1.2.3"
+
+
 def test_folder_without_slash_redirects_like_wordpress(demo_server: DemoServer, client: httpx.Client) -> None:
     response = client.get(demo_server.url("/cgsp/feed?x=1"))
     assert response.status_code == 301

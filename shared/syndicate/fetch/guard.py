@@ -29,6 +29,7 @@ import httpcore
 Resolver = Callable[[str, int], list[str]]
 ConnectHook = Callable[[str, int], None]
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 __all__ = [
     "AddressPolicy",
@@ -36,6 +37,7 @@ __all__ = [
     "ConnectHook",
     "GuardedBackend",
     "Resolver",
+    "allowed_networks",
     "deadline_scope",
     "system_resolver",
 ]
@@ -47,6 +49,12 @@ METADATA_ADDRESSES = frozenset(
 )
 _THIS_NETWORK = ipaddress.ip_network("0.0.0.0/8")  # Linux connects 0.x.x.x to the local host
 _NAT64 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
+# The only ranges an allow-list may open: private networks (RFC 1918, unique-local RFC 4193),
+# where a local test site lives (Docker's bridge is 172.17.0.0/16). Public addresses need no
+# allow-list; link-local, loopback, multicast and the rest have no business being opened.
+ALLOWABLE_NETWORKS: tuple[IPNetwork, ...] = tuple(
+    ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7")
+)
 
 
 class AddressRefused(Exception):
@@ -64,6 +72,36 @@ def system_resolver(host: str, port: int) -> list[str]:
     for info in infos:
         seen.setdefault(str(info[4][0]), None)
     return list(seen)
+
+
+def allowed_networks(spec: str | Iterable[str]) -> tuple[IPNetwork, ...]:
+    """Parse an allow-list of private networks (`SYNDICATE_ALLOW_NETWORKS`: comma- or
+    space-separated CIDRs, e.g. "172.17.0.1/32"); raise ValueError naming any entry refused.
+
+    Why so strict: this is how `sam local invoke` reaches a test site on Docker's bridge,
+    and the same variable in a deployed stack must not be able to open the whole internal
+    network by a typo. Each entry must lie inside a private range (ALLOWABLE_NETWORKS), so
+    0.0.0.0/0, ::/0, link-local (169.254.0.0/16, fe80::/10) and loopback are refused, and
+    must not contain a cloud metadata address (fd00:ec2::254 sits in unique-local space).
+    Host bits must be zero ("172.17.0.1/16" is refused: did it mean /32 or 172.17.0.0/16?).
+    """
+    entries = spec.replace(",", " ").split() if isinstance(spec, str) else [e.strip() for e in spec]
+    networks: list[IPNetwork] = []
+    for entry in filter(None, entries):
+        try:
+            network = ipaddress.ip_network(entry, strict=True)
+        except ValueError as exc:
+            raise ValueError(f"allowed network {entry!r} is not a network in CIDR form: {exc}") from None
+        if network.prefixlen == 0:
+            raise ValueError(f"allowed network {entry!r} would allow every address")
+        if not any(network.network_address in r and network.broadcast_address in r for r in ALLOWABLE_NETWORKS):
+            ranges = ", ".join(map(str, ALLOWABLE_NETWORKS))
+            raise ValueError(f"allowed network {entry!r} is not inside a private range ({ranges})")
+        metadata = [a for a in METADATA_ADDRESSES if a in network]
+        if metadata:
+            raise ValueError(f"allowed network {entry!r} contains the cloud metadata address {metadata[0]}")
+        networks.append(network)
+    return tuple(networks)
 
 
 def _embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
@@ -91,12 +129,20 @@ class AddressPolicy:
     metadata lives at 169.254.169.254), multicast, reserved and unspecified addresses are
     refused whatever these say. `allow_endpoints` lists exact (address, port) pairs that are
     allowed even so: a test can open its one loopback server and still prove that a redirect
-    to 127.0.0.1 on any other port is refused.
+    to 127.0.0.1 on any other port is refused. `allow_networks` opens only the private
+    networks listed (checked by `allowed_networks`), for a test site on Docker's bridge
+    without `allow_private`.
     """
 
     allow_loopback: bool = False
     allow_private: bool = False
     allow_endpoints: frozenset[tuple[str, int]] = field(default_factory=frozenset)
+    allow_networks: tuple[IPNetwork, ...] = ()
+
+    def __post_init__(self) -> None:
+        # Re-check what was passed in: a policy built in code obeys the same limits as the
+        # environment variable.
+        self.allow_networks = allowed_networks(str(n) for n in self.allow_networks)
 
     def refusal(self, address: str, port: int | None = None) -> str | None:
         """Why connecting to `address` (on `port`) is refused, or None when it is allowed."""
@@ -110,6 +156,8 @@ class AddressPolicy:
         if ip in METADATA_ADDRESSES:
             return "cloud metadata address"
         if port is not None and (str(ip), port) in self._endpoints():
+            return None
+        if any(ip in network for network in self.allow_networks):
             return None
         reason = self._classify(ip)
         if reason is None and isinstance(ip, ipaddress.IPv6Address):
