@@ -73,6 +73,8 @@ def fetch_target(url: str) -> FetchTarget:
         raise Refused(url, f"scheme {scheme or 'none'!r} not allowed (only http and https)")
     if "\\" in split.netloc:
         raise InvalidUrl(url, "backslash in the host part (parsers disagree on where the host ends)")
+    if split_host and ":" not in split_host:
+        _check_ipv4_form(url, split_host)  # before httpx, which has its own words for some of them
     try:
         parsed = httpx.URL(url)
         host = parsed.host  # decodes an IDN's A-labels: IDNAError surfaces here, not later
@@ -90,6 +92,24 @@ def fetch_target(url: str) -> FetchTarget:
     return FetchTarget(parsed, host.lower(), port or (443 if scheme == "https" else 80))
 
 
+def _check_ipv4_form(url: str, host: str) -> bool:
+    """True for a dotted-quad IPv4 host; InvalidUrl for a host that WHATWG would read as IPv4
+    in a legacy form (its last label is a number); False for any other host name."""
+    name = host.lower()
+    labels = name[:-1].split(".") if name.endswith(".") else name.split(".")
+    if not _NUMERIC_LABEL.fullmatch(labels[-1]):
+        return False
+    # WHATWG reads a host ending in a number as IPv4, in any of its legacy forms; we take
+    # only the one form everybody reads the same way.
+    try:
+        ipaddress.IPv4Address(".".join(labels))
+    except ValueError:
+        raise InvalidUrl(
+            url, f"{host!r} is not a dotted-quad IPv4 address (octal, hex, integer and short forms are refused)"
+        ) from None
+    return True
+
+
 def _check_host(url: str, host: str) -> None:
     """Raise InvalidUrl unless `host` (ASCII, as sent) is an IPv6 literal, a dotted-quad IPv4
     address or a well-formed host name."""
@@ -103,15 +123,7 @@ def _check_host(url: str, host: str) -> None:
         return
     name = host.lower()
     labels = name[:-1].split(".") if name.endswith(".") else name.split(".")
-    if _NUMERIC_LABEL.fullmatch(labels[-1]):
-        # WHATWG reads a host ending in a number as IPv4, in any of its legacy forms; we take
-        # only the one form everybody reads the same way.
-        try:
-            ipaddress.IPv4Address(".".join(labels))
-        except ValueError:
-            raise InvalidUrl(
-                url, f"{host!r} is not a dotted-quad IPv4 address (octal, hex, integer and short forms are refused)"
-            ) from None
+    if _check_ipv4_form(url, name):
         return
     if len(name.rstrip(".")) > 253:
         raise InvalidUrl(url, "host name longer than 253 characters")
