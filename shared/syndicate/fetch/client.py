@@ -80,6 +80,8 @@ DEFAULT_USER_AGENT = build_user_agent(None)
 REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
 BLOCKED_CODES = frozenset({401, 403, 451})
 RATE_LIMIT_CODES = frozenset({429, 503})
+# Where a response's Location header is kept away from httpx (see `_hold_location`).
+_HELD_LOCATION = "x-syndicate-held-location"
 # The deadline of the get_page call in progress in this thread, for its robots.txt fetch.
 _CALLER_DEADLINE: ContextVar[Remaining | None] = ContextVar("syndicate_fetch_caller_deadline", default=None)
 
@@ -163,6 +165,7 @@ class HttpClient:
             timeout=httpx.Timeout(total_timeout, connect=connect_timeout),
             headers={"User-Agent": self.user_agent, "Accept-Encoding": "gzip, deflate"},
             trust_env=False,
+            event_hooks={"response": [_hold_location]},
         )
         self.robots: RobotsCache | None = (
             RobotsCache(
@@ -321,6 +324,8 @@ class HttpClient:
             with self._client.stream("GET", target.url, headers=headers) as response:
                 status = response.status_code
                 lowered = {k.lower(): v for k, v in response.headers.items()}
+                if _HELD_LOCATION in lowered:
+                    lowered["location"] = lowered.pop(_HELD_LOCATION)
                 if status in REDIRECT_CODES:
                     location = lowered.get("location", "").strip()
                     if not location:
@@ -394,6 +399,15 @@ def _until(chunks: Iterator[bytes], deadline: float) -> Iterator[bytes]:
         if time.monotonic() > deadline:
             raise httpx.ReadTimeout("total deadline passed while reading the body")
         yield chunk
+
+
+def _hold_location(response: httpx.Response) -> None:
+    """Move Location out of httpx's sight: even with redirects off, httpx parses it to build a
+    `next_request` and raises its own errors (InvalidURL as RemoteProtocolError, IDNAError)
+    for a bad one. Our client follows redirects itself and checks each target first."""
+    if "location" in response.headers:
+        response.headers[_HELD_LOCATION] = response.headers["location"]
+        del response.headers["location"]
 
 
 def _redirect_target(url: str, status: int, location: str) -> tuple[str, FetchTarget]:
