@@ -17,8 +17,9 @@ and partners deserve a polite bot. So:
 - per-host concurrency and spacing, Retry-After windows (`politeness.HostLimiter`), and a
   User-Agent that names us and a contact URL;
 - a caller with a deadline (a Lambda invocation) passes `deadline=`: waiting politely for
-  a host's turn never runs past it minus `deadline_margin`; `NoTimeLeft` (transient) is
-  raised instead of sleeping, and the network budget shrinks to the time left;
+  a host's turn never runs past it minus a margin kept for the caller's own work
+  (`deadline_margin`, or a quarter of the time left when that is less); `NoTimeLeft`
+  (transient) is raised instead of sleeping, and the network budget shrinks to the time left;
 - robots.txt consulted for article pages (`get_page`);
 - failures are `FetchError` subclasses that say what the caller should do (errors.py).
 """
@@ -80,6 +81,8 @@ DEFAULT_USER_AGENT = build_user_agent(None)
 REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
 BLOCKED_CODES = frozenset({401, 403, 451})
 RATE_LIMIT_CODES = frozenset({429, 503})
+# Less usable time than this for a request is not worth starting one: NoTimeLeft instead.
+MIN_FETCH_SECONDS = 0.5
 # Where a response's Location header is kept away from httpx (see `_hold_location`).
 _HELD_LOCATION = "x-syndicate-held-location"
 # The deadline of the get_page call in progress in this thread, for its robots.txt fetch.
@@ -145,7 +148,8 @@ class HttpClient:
         `on_connect(ip, port)` is called just before each TCP connect to a checked address.
         `now` is the wall clock used to read Retry-After dates. `deadline_margin` is the
         time a caller with a deadline keeps for itself after the fetch (extracting, storing):
-        no wait and no network time is spent from it.
+        no wait and no network time is spent from it (a quarter of the time left, when that
+        is less, so a short deadline still leaves room for a fetch).
         """
         self.policy = policy or AddressPolicy()
         self.resolver = resolver
@@ -270,9 +274,9 @@ class HttpClient:
         redirects: list[tuple[int, str]] = []
         current, target = url, fetch_target(url)
         for _hop in range(self.max_redirects + 1):
-            max_wait = None if deadline is None else deadline() - self.deadline_margin
-            if max_wait is not None and max_wait <= 0:
-                raise NoTimeLeft(current, f"{max_wait + self.deadline_margin:.1f} s left: not enough to fetch")
+            max_wait = None if deadline is None else self._usable(deadline) - MIN_FETCH_SECONDS
+            if max_wait is not None and max_wait < 0:
+                raise NoTimeLeft(current, f"{deadline() if deadline else 0:.1f} s left: not enough to fetch")
             try:
                 if max_wait is None:
                     self.limiter.acquire(target.host)
@@ -288,9 +292,9 @@ class HttpClient:
                 ) from exc
             try:
                 hop_budget, within = budget, f"the {self.total_timeout:g} s deadline"
-                caller_left = None if deadline is None else deadline() - self.deadline_margin
+                caller_left = None if deadline is None else self._usable(deadline)
                 if caller_left is not None and caller_left < budget:  # the caller's deadline is closer
-                    if caller_left <= 0:
+                    if caller_left < MIN_FETCH_SECONDS:
                         raise NoTimeLeft(current, "no time left for the request after waiting for the host")
                     hop_budget, within = caller_left, f"the {caller_left:.1f} s the caller had left"
                 hop_deadline = time.monotonic() + hop_budget
@@ -305,6 +309,12 @@ class HttpClient:
             status, current, target = outcome
             redirects.append((status, current))
         raise FetchError(url, f"more than {self.max_redirects} redirects", redirects[-1][0] if redirects else None)
+
+    def _usable(self, deadline: Remaining) -> float:
+        """Seconds of the caller's time a fetch may spend: what is left, minus the margin the
+        caller keeps for its own work after the fetch."""
+        left = deadline()
+        return left - min(self.deadline_margin, max(left, 0.0) / 4)
 
     def _exchange(
         self,
