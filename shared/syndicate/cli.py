@@ -75,6 +75,14 @@ def print_report(report: pipeline.RunReport, out: Any = sys.stdout) -> None:
         print("nothing new to publish", file=out)
     for failure in report.failures:
         print(f"FAILED {failure}", file=out)
+    ingest_failures = [f for f in report.failures if f.stage == "ingest"]
+    if ingest_failures:
+        permanent = sum(1 for f in ingest_failures if f.permanent)
+        print(
+            f"{len(ingest_failures)} page(s) failed: {permanent} permanent (dead-lettered, not retried), "
+            f"{len(ingest_failures) - permanent} will retry or were dead-lettered after retries",
+            file=out,
+        )
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -174,15 +182,35 @@ def cmd_invoke(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _parked_fields(
+    by_feed: dict[tuple[str, str], list[pipeline.ParkedMessage]], partner: str, feed: str
+) -> dict[str, Any]:
+    """A status row's dead letters: how many failed permanently, and each one."""
+    mine = by_feed.get((partner, feed), [])
+    return {"permanent_failures": sum(1 for p in mine if p.permanent), "dead_letters": [asdict(p) for p in mine]}
+
+
 def cmd_status(args: argparse.Namespace) -> int:
     registry = load_registry(args.config)
     svc = _services(args, registry)
     rows = []
+    feeds = {(partner.id, feed.url) for partner in registry.partners for feed in partner.feeds}
+    first_feed = {partner.id: partner.feeds[0].url for partner in registry.partners if partner.feeds}
+    by_feed: dict[tuple[str, str], list[pipeline.ParkedMessage]] = {}
+    for parked in pipeline.parked_messages(svc):
+        # a backfill page's feed URL (?paged=N) or a renamed feed counts under the partner's first feed
+        key = (parked.partner, parked.feed_url)
+        if key not in feeds:
+            key = (parked.partner, first_feed[parked.partner]) if parked.partner in first_feed else ("(other)", "-")
+        by_feed.setdefault(key, []).append(parked)
     for partner in registry.partners:
         for feed in partner.feeds:
             health = svc.db.feeds.get(feed.url)
             known = {k: v for k, v in asdict(health).items() if k != "partner"} if health else {}
-            rows.append({"partner": partner.id, "feed": feed.url, **known})
+            parked_here = _parked_fields(by_feed, partner.id, feed.url)
+            rows.append({"partner": partner.id, "feed": feed.url, **known, **parked_here})
+    if ("(other)", "-") in by_feed:  # a partner since removed from the registry, or an unreadable body
+        rows.append({"partner": "(other)", "feed": "-", **_parked_fields(by_feed, "(other)", "-")})
     if args.json:
         print(json.dumps(rows, indent=2))
     else:
@@ -200,6 +228,16 @@ def cmd_status(args: argparse.Namespace) -> int:
                 print(f"    backing off until {row['backoff_until']}")
             if row.get("last_error"):
                 print(f"    last error: {row['last_error']}")
+            letters = row["dead_letters"]
+            if letters:
+                print(
+                    f"    pages failed: {row['permanent_failures']} permanent, "
+                    f"{len(letters) - row['permanent_failures']} dead-lettered after retries "
+                    "(`syndicate redrive` retries them after a fix)"
+                )
+            for letter in letters:
+                kind = "permanent" if letter["permanent"] else f"after {letter['receives']} receives"
+                print(f"      {letter['url']} ({kind}): {letter['reason']}")
     return EXIT_OK
 
 

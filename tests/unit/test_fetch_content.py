@@ -60,3 +60,18 @@ def test_checks_raise_with_the_type_named_and_pass_304() -> None:
     assert check_feed(FetchResult(url="u", status=304)).not_modified
     page = FetchResult(url="u", status=200, headers={"content-type": "text/html"}, body=HTML)
     assert check_page(page) is page
+
+
+@pytest.mark.parametrize(
+    ("header", "media", "charset"),
+    [
+        ("text/xml; charset=KOI8-R", "text/xml", "koi8-r"),
+        ('application/rss+xml;charset="windows-1251"', "application/rss+xml", "windows-1251"),
+        ("text/html; boundary=x; Charset = Shift_JIS ", "text/html", "shift_jis"),
+        ("text/html", "text/html", None),
+        ("text/html; charset=", "text/html", None),
+    ],
+)
+def test_result_carries_media_type_and_http_charset(header: str, media: str, charset: str | None) -> None:
+    result = FetchResult(url="https://e.org/", status=200, headers={"content-type": header})
+    assert (result.content_type, result.charset) == (media, charset)

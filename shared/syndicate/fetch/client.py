@@ -11,8 +11,15 @@ and partners deserve a polite bot. So:
 - a connect timeout, and a total deadline that every read honours (a slow drip ends);
 - the body is capped while streaming, both as received and after decompression
   (`body.read_capped`);
+- every URL, and every redirect target, is checked before use (`urls.fetch_target`):
+  anything httpx or IDNA would choke on, and IPv4 in forms parsers disagree about, is an
+  `InvalidUrl`; nothing but a `FetchError` ever leaves the client;
 - per-host concurrency and spacing, Retry-After windows (`politeness.HostLimiter`), and a
   User-Agent that names us and a contact URL;
+- a caller with a deadline (a Lambda invocation) passes `deadline=`: waiting politely for
+  a host's turn never runs past it minus a margin kept for the caller's own work
+  (`deadline_margin`, or a quarter of the time left when that is less); `NoTimeLeft`
+  (transient) is raised instead of sleeping, and the network budget shrinks to the time left;
 - robots.txt consulted for article pages (`get_page`);
 - failures are `FetchError` subclasses that say what the caller should do (errors.py).
 """
@@ -21,8 +28,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
+from contextvars import ContextVar
 from datetime import datetime
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 import httpx
 
@@ -31,11 +39,14 @@ from .body import BodyCorrupt, BodyTooLarge, UnsupportedEncoding, read_capped
 from .errors import (
     Blocked,
     FetchError,
+    InvalidUrl,
+    NoTimeLeft,
     RateLimited,
     Refused,
     TimedOut,
     TooLarge,
     UnexpectedContent,
+    Unresolvable,
     parse_retry_after,
 )
 from .guard import (
@@ -43,13 +54,15 @@ from .guard import (
     AddressRefused,
     ConnectHook,
     GuardedBackend,
+    NameNotResolved,
     Resolver,
     deadline_scope,
     system_resolver,
 )
-from .politeness import PRODUCT, HostCoolingDown, HostLimiter, build_user_agent
+from .politeness import PRODUCT, HostCoolingDown, HostLimiter, WaitTooLong, build_user_agent
 from .result import FetchResult
 from .robots import ROBOTS_MAX_BYTES, RobotsCache
+from .urls import FetchTarget, fetch_target
 
 __all__ = [
     "DEFAULT_USER_AGENT",
@@ -57,13 +70,23 @@ __all__ = [
     "FetchError",
     "FetchResult",
     "HttpClient",
+    "Remaining",
     "system_resolver",
 ]
+
+#: Seconds the caller has left (a Lambda context's remaining time, or a worker's budget).
+Remaining = Callable[[], float]
 
 DEFAULT_USER_AGENT = build_user_agent(None)
 REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
 BLOCKED_CODES = frozenset({401, 403, 451})
 RATE_LIMIT_CODES = frozenset({429, 503})
+# Less usable time than this for a request is not worth starting one: NoTimeLeft instead.
+MIN_FETCH_SECONDS = 0.5
+# Where a response's Location header is kept away from httpx (see `_hold_location`).
+_HELD_LOCATION = "x-syndicate-held-location"
+# The deadline of the get_page call in progress in this thread, for its robots.txt fetch.
+_CALLER_DEADLINE: ContextVar[Remaining | None] = ContextVar("syndicate_fetch_caller_deadline", default=None)
 
 
 class _GuardedTransport(httpx.HTTPTransport):
@@ -116,13 +139,17 @@ class HttpClient:
         robots_error_ttl: float = 300.0,
         on_connect: ConnectHook | None = None,
         now: Callable[[], datetime] | None = None,
+        deadline_margin: float = 10.0,
     ) -> None:
         """`user_agent` wins over `contact_url`; without either the agent names no contact.
 
         `limiter` may be shared between clients (or injected with a fake clock in tests);
         otherwise one is built from `per_host_concurrency` and `per_host_delay`.
         `on_connect(ip, port)` is called just before each TCP connect to a checked address.
-        `now` is the wall clock used to read Retry-After dates.
+        `now` is the wall clock used to read Retry-After dates. `deadline_margin` is the
+        time a caller with a deadline keeps for itself after the fetch (extracting, storing):
+        no wait and no network time is spent from it (a quarter of the time left, when that
+        is less, so a short deadline still leaves room for a fetch).
         """
         self.policy = policy or AddressPolicy()
         self.resolver = resolver
@@ -134,6 +161,7 @@ class HttpClient:
         self.max_redirects = max_redirects
         self.limiter = limiter or HostLimiter(per_host_concurrency, per_host_delay)
         self.now = now or utcnow
+        self.deadline_margin = deadline_margin
         self.backend = GuardedBackend(self.policy, resolver, on_connect=on_connect)
         self._client = httpx.Client(
             transport=_GuardedTransport(self.backend),
@@ -141,6 +169,7 @@ class HttpClient:
             timeout=httpx.Timeout(total_timeout, connect=connect_timeout),
             headers={"User-Agent": self.user_agent, "Accept-Encoding": "gzip, deflate"},
             trust_env=False,
+            event_hooks={"response": [_hold_location]},
         )
         self.robots: RobotsCache | None = (
             RobotsCache(
@@ -168,13 +197,15 @@ class HttpClient:
     def check_url(self, url: str) -> None:
         """Refuse non-http(s) URLs and hosts that resolve to a refused address (a pre-flight:
         `get` does the same check again, at connect time, against the address it connects to)."""
-        host, port = _target(url)
+        target = fetch_target(url)
         try:
-            self.backend.checked_addresses(host, port, self.connect_timeout)
+            self.backend.checked_addresses(target.url.raw_host.decode("ascii"), target.port, self.connect_timeout)
+        except NameNotResolved as exc:
+            raise Unresolvable(url, exc.reason, transient=exc.transient) from exc
         except AddressRefused as exc:
             raise Refused(url, exc.reason) from exc
         except Exception as exc:  # e.g. the resolver timing out
-            raise FetchError(url, f"cannot resolve host {host!r}: {exc}") from exc
+            raise FetchError(url, f"cannot resolve host {target.host!r}: {exc}") from exc
 
     def robots_allowed(self, url: str) -> bool:
         """True when robots.txt lets us fetch `url` (always True with robots checks off)."""
@@ -182,24 +213,38 @@ class HttpClient:
 
     # -- fetching -------------------------------------------------------------------------
 
-    def get_feed(self, url: str, *, etag: str | None = None, last_modified: str | None = None) -> FetchResult:
+    def get_feed(
+        self,
+        url: str,
+        *,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        deadline: Remaining | None = None,
+    ) -> FetchResult:
         """A feed, conditionally; UnexpectedContent when the body is clearly not a feed."""
         from .content import FEED_ACCEPT, check_feed
 
-        return check_feed(self.get(url, etag=etag, last_modified=last_modified, accept=FEED_ACCEPT))
+        return check_feed(self.get(url, etag=etag, last_modified=last_modified, accept=FEED_ACCEPT, deadline=deadline))
 
-    def get_page(self, url: str, *, max_bytes: int | None = None) -> FetchResult:
-        """An article page: robots.txt first (RobotsDisallowed), then the page, which must be HTML."""
+    def get_page(self, url: str, *, max_bytes: int | None = None, deadline: Remaining | None = None) -> FetchResult:
+        """An article page: robots.txt first (RobotsDisallowed), then the page, which must be HTML.
+
+        `deadline` (seconds left) bounds the robots.txt fetch and the page fetch together.
+        """
         from .content import PAGE_ACCEPT, check_page
 
-        host, _port = _target(url)
+        target = fetch_target(url)
         try:  # say so, rather than "robots.txt unreachable" from a robots fetch refused below
-            self.limiter.check_cooling(host)
+            self.limiter.check_cooling(target.host)
         except HostCoolingDown as exc:
             raise _cooling_error(url, exc) from exc
-        if self.robots is not None:
-            self.robots.check(url)
-        return check_page(self.get(url, accept=PAGE_ACCEPT, max_bytes=max_bytes))
+        token = _CALLER_DEADLINE.set(deadline)
+        try:
+            if self.robots is not None:
+                self.robots.check(url)
+            return check_page(self.get(url, accept=PAGE_ACCEPT, max_bytes=max_bytes, deadline=deadline))
+        finally:
+            _CALLER_DEADLINE.reset(token)
 
     def get(
         self,
@@ -209,8 +254,13 @@ class HttpClient:
         last_modified: str | None = None,
         accept: str = "*/*",
         max_bytes: int | None = None,
+        deadline: Remaining | None = None,
     ) -> FetchResult:
-        """Fetch `url`; a 304 comes back as a result, any other non-2xx as a FetchError subclass."""
+        """Fetch `url`; a 304 comes back as a result, any other non-2xx as a FetchError subclass.
+
+        Nothing else is raised, whatever `url` is. With `deadline`, NoTimeLeft instead of
+        waiting past it (see the class docstring).
+        """
         limit = max_bytes or self.max_bytes
         raw_limit = self.max_raw_bytes or limit
         headers = {"Accept": accept}
@@ -218,45 +268,80 @@ class HttpClient:
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
+        if deadline is None:
+            deadline = _CALLER_DEADLINE.get()
         budget = self.total_timeout  # network time left; waiting for a host slot is not counted
         redirects: list[tuple[int, str]] = []
-        current = url
+        current, target = url, fetch_target(url)
         for _hop in range(self.max_redirects + 1):
-            host, _port = _target(current)
+            max_wait = None if deadline is None else self._usable(deadline) - MIN_FETCH_SECONDS
+            if max_wait is not None and max_wait < 0:
+                raise NoTimeLeft(current, f"{deadline() if deadline else 0:.1f} s left: not enough to fetch")
             try:
-                self.limiter.acquire(host)
+                if max_wait is None:
+                    self.limiter.acquire(target.host)
+                else:
+                    self.limiter.acquire(target.host, max_wait)
             except HostCoolingDown as exc:
                 raise _cooling_error(current, exc) from exc
+            except WaitTooLong as exc:
+                raise NoTimeLeft(
+                    current,
+                    f"{target.host} may be asked again in {exc.wait:.1f} s (per-host spacing or Crawl-delay), "
+                    f"later than this invocation can wait ({max(exc.max_wait, 0.0):.1f} s); nothing sent",
+                ) from exc
             try:
-                deadline = time.monotonic() + budget
-                with deadline_scope(deadline):
-                    outcome = self._exchange(current, host, headers, limit, raw_limit, deadline)
-                budget = deadline - time.monotonic()
+                hop_budget, within = budget, f"the {self.total_timeout:g} s deadline"
+                caller_left = None if deadline is None else self._usable(deadline)
+                if caller_left is not None and caller_left < budget:  # the caller's deadline is closer
+                    if caller_left < MIN_FETCH_SECONDS:
+                        raise NoTimeLeft(current, "no time left for the request after waiting for the host")
+                    hop_budget, within = caller_left, f"the {caller_left:.1f} s the caller had left"
+                hop_deadline = time.monotonic() + hop_budget
+                with deadline_scope(hop_deadline):
+                    outcome = self._exchange(current, target, headers, limit, raw_limit, hop_deadline, within)
+                budget -= hop_budget - (hop_deadline - time.monotonic())
             finally:
-                self.limiter.release(host)
+                self.limiter.release(target.host)
             if isinstance(outcome, FetchResult):
                 outcome.redirects = redirects
                 return outcome
-            status, location = outcome
-            redirects.append((status, location))
-            current = location
+            status, current, target = outcome
+            redirects.append((status, current))
         raise FetchError(url, f"more than {self.max_redirects} redirects", redirects[-1][0] if redirects else None)
 
+    def _usable(self, deadline: Remaining) -> float:
+        """Seconds of the caller's time a fetch may spend: what is left, minus the margin the
+        caller keeps for its own work after the fetch."""
+        left = deadline()
+        return left - min(self.deadline_margin, max(left, 0.0) / 4)
+
     def _exchange(
-        self, url: str, host: str, headers: dict[str, str], limit: int, raw_limit: int, deadline: float
-    ) -> FetchResult | tuple[int, str]:
-        """One request: a result, or (status, absolute Location) for a redirect to follow."""
+        self,
+        url: str,
+        target: FetchTarget,
+        headers: dict[str, str],
+        limit: int,
+        raw_limit: int,
+        deadline: float,
+        within: str,
+    ) -> FetchResult | tuple[int, str, FetchTarget]:
+        """One request: a result, or (status, absolute Location, its target) for a redirect.
+
+        `within` names the deadline for the error message when it passes."""
+        host = target.host
         try:
-            with self._client.stream("GET", url, headers=headers) as response:
+            with self._client.stream("GET", target.url, headers=headers) as response:
                 status = response.status_code
                 lowered = {k.lower(): v for k, v in response.headers.items()}
+                if _HELD_LOCATION in lowered:
+                    lowered["location"] = lowered.pop(_HELD_LOCATION)
                 if status in REDIRECT_CODES:
                     location = lowered.get("location", "").strip()
                     if not location:
                         raise FetchError(url, f"HTTP {status} redirect without Location", status)
-                    target = urljoin(url, location)
-                    _target(target)  # scheme and host of the next hop checked before following
-                    return status, target
+                    absolute, next_target = _redirect_target(url, status, location)
+                    return status, absolute, next_target
                 result = FetchResult(url=url, status=status, headers=lowered)
                 if status == 304:
                     return result
@@ -286,11 +371,13 @@ class HttpClient:
                 except UnsupportedEncoding as exc:
                     raise UnexpectedContent(url, str(exc), status) from exc
                 return result
+        except NameNotResolved as exc:
+            raise Unresolvable(url, exc.reason, transient=exc.transient) from exc
         except AddressRefused as exc:
             raise Refused(url, exc.reason) from exc
         except httpx.TimeoutException as exc:
             if time.monotonic() >= deadline - 0.001:
-                raise TimedOut(url, f"no complete response within the {self.total_timeout:g} s deadline") from exc
+                raise TimedOut(url, f"no complete response within {within}") from exc
             phase = "connect" if isinstance(exc, httpx.ConnectTimeout) else "read"
             limit_s = self.connect_timeout if phase == "connect" else self.total_timeout
             raise TimedOut(url, f"{phase} timed out after {limit_s:g} s") from exc
@@ -298,6 +385,8 @@ class HttpClient:
             raise FetchError(url, f"broken response: {exc}") from exc
         except httpx.HTTPError as exc:
             raise FetchError(url, f"{type(exc).__name__}: {exc}") from exc
+        except (httpx.InvalidURL, UnicodeError) as exc:  # checked before; a second line of defence
+            raise InvalidUrl(url, f"not a valid URL: {exc}") from exc
 
     def _get_robots_txt(self, url: str) -> FetchResult:
         return self.get(url, accept="text/plain, */*;q=0.5", max_bytes=ROBOTS_MAX_BYTES)
@@ -322,17 +411,25 @@ def _until(chunks: Iterator[bytes], deadline: float) -> Iterator[bytes]:
         yield chunk
 
 
-def _target(url: str) -> tuple[str, int]:
-    """(host, port) of an http(s) URL; Refused for any other scheme or a URL without a host."""
+def _hold_location(response: httpx.Response) -> None:
+    """Move Location out of httpx's sight: even with redirects off, httpx parses it to build a
+    `next_request` and raises its own errors (InvalidURL as RemoteProtocolError, IDNAError)
+    for a bad one. Our client follows redirects itself and checks each target first."""
+    if "location" in response.headers:
+        response.headers[_HELD_LOCATION] = response.headers["location"]
+        del response.headers["location"]
+
+
+def _redirect_target(url: str, status: int, location: str) -> tuple[str, FetchTarget]:
+    """The absolute Location and its checked target; the same error classes as a bad URL,
+    naming the target and where the redirect came from, before anything is followed."""
     try:
-        parts = urlsplit(url)
-        port = parts.port
+        absolute = urljoin(url, location)
     except ValueError as exc:
-        raise Refused(url, f"bad URL: {exc}") from exc
-    scheme = parts.scheme.lower()
-    if scheme not in ("http", "https"):
-        raise Refused(url, f"scheme {scheme or 'none'!r} not allowed (only http and https)")
-    host = parts.hostname
-    if not host:
-        raise Refused(url, "no host in URL")
-    return host, port or (443 if scheme == "https" else 80)
+        raise InvalidUrl(url, f"HTTP {status} redirect to an unparseable Location {location!r}: {exc}") from exc
+    try:
+        return absolute, fetch_target(absolute)
+    except InvalidUrl as exc:
+        raise InvalidUrl(absolute, f"HTTP {status} redirect from {url}: {exc.reason}") from exc
+    except Refused as exc:
+        raise Refused(absolute, f"HTTP {status} redirect from {url}: {exc.reason}") from exc

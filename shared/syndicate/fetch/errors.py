@@ -4,7 +4,24 @@ Every failure is a `FetchError` (so `except FetchError` catches them all and `.r
 always a sentence for the health record), but the subclasses tell a caller what to *do*:
 back off for `retry_after` seconds (`RateLimited`), stop retrying hot and mark the feed
 blocked (`Blocked`), or give up on a URL that will never be allowed (`Refused`,
-`RobotsDisallowed`). `kind` is a short stable word for health records and logs.
+`RobotsDisallowed`, `InvalidUrl`). `kind` is a short stable word for health records and logs.
+
+`transient` is what the ingest side acts on: a permanent failure fails the entry at once,
+a transient one is retried with backoff and dead-lettered only after that. By kind:
+
+kind          class              transient?
+invalid_url   InvalidUrl         no   (unparseable, bad IDNA, odd IPv4 forms, bad redirect target)
+refused       Refused            no   (scheme, or an address our policy forbids)
+dns           Unresolvable       no when the name does not exist, yes for resolver trouble
+http          FetchError         no for 4xx (404, 410...), yes for 5xx, 408, 425, 429 and for
+                                 no status at all (connection refused or reset, broken response)
+blocked       Blocked            no   (401, 403, 451)
+rate_limited  RateLimited        yes  (429/503, or a Retry-After window still running)
+robots        RobotsDisallowed   no   (disallowed), yes while robots.txt is unreachable
+too_large     TooLarge           no
+content       UnexpectedContent  no   (not a feed, not HTML, an undecodable body)
+timeout       TimedOut           yes
+no_time       NoTimeLeft         yes  (the caller's deadline would pass while waiting politely)
 """
 
 from __future__ import annotations
@@ -22,12 +39,15 @@ __all__ = [
     "MAX_RETRY_AFTER",
     "Blocked",
     "FetchError",
+    "InvalidUrl",
+    "NoTimeLeft",
     "RateLimited",
     "Refused",
     "RobotsDisallowed",
     "TimedOut",
     "TooLarge",
     "UnexpectedContent",
+    "Unresolvable",
     "parse_retry_after",
 ]
 
@@ -74,6 +94,37 @@ class Refused(FetchError):
 
     def __init__(self, url: str, reason: str) -> None:
         super().__init__(url, reason, transient=False)
+
+
+class InvalidUrl(FetchError):
+    """A URL we cannot or will not parse: bad syntax, a host that fails IDNA, an IPv4
+    address in octal/hex/integer/short form, a host two parsers read differently, or a
+    redirect to any of those. The same URL will never work."""
+
+    kind = "invalid_url"
+
+    def __init__(self, url: str, reason: str) -> None:
+        super().__init__(url, reason, transient=False)
+
+
+class Unresolvable(FetchError):
+    """DNS gave no address: permanent when the name does not exist, transient when the
+    resolver itself failed (a timeout, SERVFAIL, no network)."""
+
+    kind = "dns"
+
+    def __init__(self, url: str, reason: str, *, transient: bool) -> None:
+        super().__init__(url, reason, transient=transient)
+
+
+class NoTimeLeft(FetchError):
+    """Waiting for the host's turn (per-host spacing, a robots.txt Crawl-delay) would run
+    past the caller's deadline, so nothing was sent. Try again in a later invocation."""
+
+    kind = "no_time"
+
+    def __init__(self, url: str, reason: str) -> None:
+        super().__init__(url, reason, transient=True)
 
 
 class TimedOut(FetchError):

@@ -36,6 +36,7 @@ __all__ = [
     "AddressRefused",
     "ConnectHook",
     "GuardedBackend",
+    "NameNotResolved",
     "Resolver",
     "allowed_networks",
     "deadline_scope",
@@ -63,6 +64,21 @@ class AddressRefused(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+class NameNotResolved(AddressRefused):
+    """The resolver gave no address. `transient` is False only when DNS said the name does
+    not exist (or has no address record); resolver trouble may clear up."""
+
+    def __init__(self, reason: str, *, transient: bool) -> None:
+        super().__init__(reason)
+        self.transient = transient
+
+
+# getaddrinfo's "no such name" answers (EAI_NODATA is not defined everywhere).
+_NO_SUCH_NAME = frozenset(
+    code for code in (getattr(socket, "EAI_NONAME", None), getattr(socket, "EAI_NODATA", None)) if code is not None
+)
 
 
 def system_resolver(host: str, port: int) -> list[str]:
@@ -300,10 +316,13 @@ class GuardedBackend(httpcore.NetworkBackend):
         except ValueError:
             try:
                 addresses = _resolve_within(self.resolver, host, port, timeout)
-            except (OSError, UnicodeError) as exc:
-                raise AddressRefused(f"cannot resolve host {host!r}: {exc}") from exc
+            except UnicodeError as exc:  # a name the IDNA codec will not encode
+                raise NameNotResolved(f"cannot resolve host {host!r}: {exc}", transient=False) from exc
+            except OSError as exc:
+                missing = isinstance(exc, socket.gaierror) and exc.errno in _NO_SUCH_NAME
+                raise NameNotResolved(f"cannot resolve host {host!r}: {exc}", transient=not missing) from exc
         if not addresses:
-            raise AddressRefused(f"host {host!r} has no address")
+            raise NameNotResolved(f"host {host!r} has no address", transient=False)
         for address in addresses:
             reason = self.policy.refusal(address, port)
             if reason:

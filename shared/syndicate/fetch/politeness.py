@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from .. import __version__
 
-__all__ = ["LOOPBACK_HOSTS", "HostCoolingDown", "HostLimiter", "build_user_agent"]
+__all__ = ["LOOPBACK_HOSTS", "HostCoolingDown", "HostLimiter", "WaitTooLong", "build_user_agent"]
 
 PRODUCT = "syndicate"
 # Our own demo and test servers: the delay and the host-wide Retry-After window protect other
@@ -49,6 +49,16 @@ class HostCoolingDown(Exception):
         self.host = host
         self.remaining = remaining
         self.status = status
+
+
+class WaitTooLong(Exception):
+    """The host's turn comes later than the caller can wait (`max_wait`); nothing was reserved."""
+
+    def __init__(self, host: str, wait: float, max_wait: float) -> None:
+        super().__init__(f"{host}'s turn is {wait:.1f} s away; the caller can wait {max(max_wait, 0.0):.1f} s")
+        self.host = host
+        self.wait = wait
+        self.max_wait = max_wait
 
 
 @dataclass
@@ -133,17 +143,30 @@ class HostLimiter:
             if left > 0:
                 raise HostCoolingDown(host, left, state.cool_status)
 
-    def acquire(self, host: str) -> None:
-        """Wait for a free slot and for the spacing; raise HostCoolingDown inside a Retry-After."""
+    def acquire(self, host: str, max_wait: float | None = None) -> None:
+        """Wait for a free slot and for the spacing; raise HostCoolingDown inside a Retry-After.
+
+        With `max_wait`, raise WaitTooLong instead of waiting longer than that (for a slot
+        and the spacing together) and reserve nothing: an invocation with a deadline must
+        not sleep through it for a Crawl-delay.
+        """
         delay = self.delay_for(host)
         with self._cond:
             state = self._host(host)
+            started = self.clock()
             while state.active >= self.max_per_host:
-                self._cond.wait()
+                if max_wait is None:
+                    self._cond.wait()
+                    continue
+                left = max_wait - (self.clock() - started)
+                if (left <= 0 or not self._cond.wait(left)) and state.active >= self.max_per_host:
+                    raise WaitTooLong(host, max(state.next_start - self.clock(), 0.0), max_wait)
             now = self.clock()
             if state.cool_until > now:
                 raise HostCoolingDown(host, state.cool_until - now, state.cool_status)
             start = max(now, state.next_start)
+            if max_wait is not None and start - started > max_wait:
+                raise WaitTooLong(host, start - now, max_wait - (now - started))
             state.next_start = start + delay  # reserved now, so concurrent callers queue in order
             state.active += 1
         if start > now:

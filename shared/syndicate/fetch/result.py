@@ -35,6 +35,21 @@ class FetchResult:
         return self.headers.get("content-type", "").split(";")[0].strip().lower()
 
     @property
+    def charset(self) -> str | None:
+        """The `charset` parameter of the Content-Type header, lowercased (None when absent).
+
+        Documents that declare no encoding of their own (an XML prolog without one, HTML
+        without a meta charset) are to be decoded with it: it is the server's statement
+        about the bytes, which only the response carries.
+        """
+        for param in self.headers.get("content-type", "").split(";")[1:]:
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "charset":
+                charset = value.strip().strip("\"'").strip().lower()
+                return charset or None
+        return None
+
+    @property
     def not_modified(self) -> bool:
         return self.status == 304
 

@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 
 from protego import Protego
 
-from .errors import FetchError, RateLimited, Refused, RobotsDisallowed
+from .errors import FetchError, InvalidUrl, NoTimeLeft, RateLimited, Refused, RobotsDisallowed, Unresolvable
 from .result import FetchResult
 
 __all__ = ["ROBOTS_MAX_BYTES", "RobotsCache", "RobotsVerdict", "origin_of"]
@@ -137,11 +137,17 @@ class RobotsCache:
         now = self.clock()
         try:
             result = self._fetch(robots_url)
+        except NoTimeLeft:
+            raise  # nothing was asked, so there is no answer to cache: the page waits too
         except Refused as exc:
             raise Refused(robots_url, exc.reason) from exc
+        except InvalidUrl as exc:
+            raise InvalidUrl(robots_url, exc.reason) from exc
         except RateLimited as exc:
             return _Entry(None, False, f"HTTP {exc.status or 'rate limited'}", now + self._error_ttl(exc))
         except FetchError as exc:
+            if isinstance(exc, Unresolvable) and not exc.transient:
+                raise  # the name does not exist: the page cannot be fetched either
             if exc.status is not None and 400 <= exc.status < 500:
                 return _Entry(None, True, f"no robots.txt rules (HTTP {exc.status})", now + self.ttl)
             return _Entry(None, False, exc.reason, now + self._error_ttl(exc))

@@ -16,7 +16,17 @@ from .ingest import Busy, IngestError, IngestResult, ingest_article, ingest_mess
 from .merge import LEASE_SECONDS, MergeBusy
 from .poll import PollReport, Skipped, backfill, entry_hash, poll_once
 from .publish import PublishConflict, PublishReport, publish_pending
-from .worker import MAX_RECEIVES, RunReport, drain_queue, redrive, run
+from .worker import (
+    MAX_RECEIVES,
+    ParkedMessage,
+    RunReport,
+    dead_letter_for,
+    drain_queue,
+    is_permanent,
+    parked_messages,
+    redrive,
+    run,
+)
 
 __all__ = [
     "LEASE_SECONDS",
@@ -26,17 +36,21 @@ __all__ = [
     "IngestError",
     "IngestResult",
     "MergeBusy",
+    "ParkedMessage",
     "PollReport",
     "PublishConflict",
     "PublishReport",
     "RunReport",
     "Skipped",
     "backfill",
+    "dead_letter_for",
     "drain_queue",
     "entry_hash",
     "ingest_article",
     "ingest_message",
+    "is_permanent",
     "page_record",
+    "parked_messages",
     "poll_once",
     "publish_pending",
     "redrive",

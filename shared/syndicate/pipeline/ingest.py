@@ -40,13 +40,22 @@ class IngestResult:
 
 
 class IngestError(Exception):
-    """A message that could not become a record; names the partner, URL and problem."""
+    """A message that could not become a record; names the partner, URL and problem.
 
-    def __init__(self, partner: str, url: str, reason: str) -> None:
+    `permanent`: the same message will fail the same way however often it is retried (the
+    page is gone, robots.txt forbids it, the URL is invalid or refused, the page holds no
+    article, the partner is not in the registry). Whoever runs ingest parks such a message
+    as a dead letter at once instead of retrying it; the rest are retried, then parked.
+    A malformed message is not marked permanent: it stays with the queue's own
+    retry-and-DLQ path, where a producer bug is looked for.
+    """
+
+    def __init__(self, partner: str, url: str, reason: str, *, permanent: bool = False) -> None:
         super().__init__(f"{partner} {url}: {reason}")
         self.partner = partner
         self.url = url
         self.reason = reason
+        self.permanent = permanent
 
 
 class Busy(IngestError):
@@ -93,15 +102,18 @@ def ingest_article(svc: Services, message: ArticleMessage, deadline: Deadline) -
     try:
         partner = registry.partner(message.partner)
     except RegistryError as exc:
-        raise IngestError(message.partner, url, str(exc)) from exc
+        raise IngestError(message.partner, url, str(exc), permanent=True) from exc
     try:
-        page = svc.http.get_page(url)  # robots.txt, then the page, which must be HTML
+        # robots.txt, then the page, which must be HTML; politeness waits end before `deadline`
+        page = svc.http.get_page(url, deadline=deadline)
         record, article = page_record(
             registry, partner, message, page.body, page.url,
             fetched_at=iso_z(svc.now()), summary_chars=svc.settings.summary_chars,
         )
-    except (FetchError, ExtractError) as exc:
-        raise IngestError(partner.id, url, exc.reason) from exc
+    except FetchError as exc:
+        raise IngestError(partner.id, url, exc.reason, permanent=not exc.transient) from exc
+    except ExtractError as exc:  # the same bytes extract the same way every time
+        raise IngestError(partner.id, url, exc.reason, permanent=True) from exc
     try:
         stored = merge_and_store(svc, record, f"{record.title}\n\n{article.text}", deadline)
     except MergeBusy as exc:  # another ingest is merging this article: SQS retries us later

@@ -5,6 +5,7 @@ EventBridge -> poll Lambda -> SQS -> ingest Lambda -> publish Lambda.
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -37,11 +38,61 @@ class RunReport:
         return asdict(self)
 
 
+#: Marks a dead letter parked at once because retrying could not help (see `is_permanent`).
+PERMANENT_PREFIX = "permanent: "
+
+
+def dead_letter_for(body: str, error: IngestError, receives: int) -> DeadLetter:
+    """The dead letter of a failed message; a permanent failure's reason says so.
+
+    The state table's `dead` items keep their layout (body, reason, receives): the reason is
+    the one place a permanent failure can be told from a message that ran out of retries.
+    """
+    prefix = PERMANENT_PREFIX if error.permanent else f"gave up after {receives} receives: "
+    return DeadLetter(body, prefix + str(error), receives)
+
+
+def is_permanent(letter: DeadLetter) -> bool:
+    """True for a dead letter parked at once because retrying could not help."""
+    return letter.reason.startswith(PERMANENT_PREFIX)
+
+
+@dataclass
+class ParkedMessage:
+    """A dead letter as `syndicate status` shows it: whose feed, which page, why."""
+
+    message_id: str
+    partner: str
+    feed_url: str
+    url: str
+    reason: str
+    permanent: bool
+    receives: int
+
+
+def parked_messages(svc: Services) -> list[ParkedMessage]:
+    """Every dead letter in the state table, with the partner, feed and page its body names
+    ("?" for a body that is not a readable ArticleMessage)."""
+    parked: list[ParkedMessage] = []
+    for message_id, letter in svc.db.dead.all():
+        try:
+            body = json.loads(letter.body)
+            partner, feed_url = str(body.get("partner", "?")), str(body.get("feed_url", "?"))
+            url = str((body.get("entry") or {}).get("url", "?"))
+        except (ValueError, AttributeError):
+            partner = feed_url = url = "?"
+        reason = letter.reason.removeprefix(PERMANENT_PREFIX)
+        parked.append(ParkedMessage(message_id, partner, feed_url, url, reason, is_permanent(letter), letter.receives))
+    return parked
+
+
 def drain_queue(svc: Services) -> tuple[list[IngestResult], list[Failure]]:
     """Ingest every message waiting in the queue (the local run's stand-in for SQS->Lambda).
 
-    A failed message stays in the queue for a later retry until it has been received
-    MAX_RECEIVES times; then it is parked as a dead letter with its reason.
+    A permanent failure (`IngestError.permanent`: a 404, robots.txt, an invalid or refused
+    URL...) is parked as a dead letter with its reason on the first receive. Any other failed
+    message stays in the queue for a later retry until it has been received MAX_RECEIVES
+    times; then it is parked too.
     """
     results: list[IngestResult] = []
     failures: list[Failure] = []
@@ -50,10 +101,25 @@ def drain_queue(svc: Services) -> tuple[list[IngestResult], list[Failure]]:
             try:
                 results.append(ingest_message(svc, msg.body))
             except IngestError as exc:
-                failures.append(Failure("ingest", exc.partner, exc.url, exc.reason))
-                if msg.receive_count >= MAX_RECEIVES:
-                    log.error("message %s dead-lettered after %d receives: %s", msg.message_id, msg.receive_count, exc)
-                    svc.db.dead.put(msg.message_id, DeadLetter(msg.body, str(exc), msg.receive_count))
+                park = exc.permanent or msg.receive_count >= MAX_RECEIVES
+                failures.append(
+                    Failure(
+                        "ingest",
+                        exc.partner,
+                        exc.url,
+                        exc.reason,
+                        permanent=exc.permanent,
+                        dead_lettered=park and not exc.permanent,
+                    )
+                )
+                if park:
+                    if exc.permanent:
+                        log.warning("message %s failed permanently, dead-lettered: %s", msg.message_id, exc)
+                    else:
+                        log.error(
+                            "message %s dead-lettered after %d receives: %s", msg.message_id, msg.receive_count, exc
+                        )
+                    svc.db.dead.put(msg.message_id, dead_letter_for(msg.body, exc, msg.receive_count))
                     svc.queue.delete(msg.receipt)
                 continue
             svc.queue.delete(msg.receipt)
