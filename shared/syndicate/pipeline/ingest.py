@@ -119,7 +119,7 @@ def ingest_article(svc: Services, message: ArticleMessage, deadline: Deadline) -
     except MergeBusy as exc:  # another ingest is merging this article: SQS retries us later
         raise Busy(partner.id, record.syndicate.source_url, str(exc)) from exc
     except ForeignCopy as exc:
-        raise IngestError(partner.id, record.syndicate.source_url, str(exc)) from exc
+        raise IngestError(partner.id, record.syndicate.source_url, str(exc), permanent=True) from exc
     return IngestResult(stored.record_id, stored.changed, record.syndicate.source_url, partner.id)
 
 
