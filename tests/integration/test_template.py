@@ -527,6 +527,7 @@ def test_handlers_import_without_any_environment(monkeypatch: pytest.MonkeyPatch
         spec = importlib.util.spec_from_file_location(f"_handler_import_{short}", path)
         assert spec is not None and spec.loader is not None
         module = importlib.util.module_from_spec(spec)
+        monkeypatch.setitem(sys.modules, spec.name, module)  # as an import does (dataclasses need it)
         spec.loader.exec_module(module)
         assert callable(module.handler)
         source = path.read_text()
