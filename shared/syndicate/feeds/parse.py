@@ -52,6 +52,7 @@ import io
 import re
 import xml.parsers.expat
 from datetime import UTC, datetime
+from html.entities import name2codepoint
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -98,6 +99,8 @@ MAX_REASON_CHARS = 300
 MAX_ENTITY_DECLARATIONS = 512
 MAX_ENTITY_CHARS = 4096
 MAX_ENTITY_EXPANSION = 1024 * 1024
+#: What feedparser is told about the document we hand it (`feed_document`: always UTF-8).
+PARSER_HEADERS = {"content-type": "application/xml; charset=utf-8"}
 
 _APPEARED_FIRST = re.compile(r"\s*The post .{0,400}? appeared first on .{0,200}?\.?\s*$", re.S)
 _APPEARED_TAIL = 800  # the notice is at most ~630 chars: only the tail is searched
@@ -127,6 +130,19 @@ _ENTITY_REASON = (
 _ENTITY_NAME = re.compile(r"[A-Za-z_:][\w.:-]{0,99}")
 _CHAR_OR_ENTITY_REF = re.compile(r"&(?:#([xX][0-9a-fA-F]{1,8}|[0-9]{1,10});|([A-Za-z_:][\w.:-]{0,99});)")
 _BODY_SPECIAL = re.compile(r"&|<!\[CDATA\[|<!--|<\?")
+#: The W3C's HTML entity sets, which feeds pull in with `<!ENTITY % HTMLlat1 PUBLIC ...>
+#: %HTMLlat1;` to write &eacute;: known by their public identifier, never loaded. All of
+#: them together declare HTML 4's named characters (`html.entities.name2codepoint`).
+HTML_ENTITY_SETS = frozenset(
+    {
+        "-//W3C//ENTITIES Latin 1 for XHTML//EN",
+        "-//W3C//ENTITIES Symbols for XHTML//EN",
+        "-//W3C//ENTITIES Special for XHTML//EN",
+        "-//W3C//ENTITIES Latin1//EN//HTML",
+        "-//W3C//ENTITIES Symbols//EN//HTML",
+        "-//W3C//ENTITIES Special//EN//HTML",
+    }
+)
 _ESCAPES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&quot;"), ("'", "&apos;"))
 _PREDEFINED = {"amp": "&amp;", "lt": "&lt;", "gt": "&gt;", "quot": "&quot;", "apos": "&apos;"}
 
@@ -135,14 +151,17 @@ class FeedError(UrlError, ValueError):
     """The bytes are not a feed we can read; names the feed URL and the problem."""
 
 
-def _decode(body: bytes, content_type: str | None = None) -> str:
-    """The feed as text, whatever its bytes claim; never raises.
-
-    Undeclared means the HTTP charset, else UTF-8 (XML's rule).
-    """
+def feed_codec(body: bytes, content_type: str | None = None) -> tuple[str, int]:
+    """(codec, bytes of BOM to skip) we read the feed in: a BOM, UTF-16/32 told by its zero
+    bytes, the XML declaration's encoding, the HTTP charset, else UTF-8 (XML's rule)."""
     declared = _DECLARED.match(body.lstrip()[:1100])
     label = declared.group(1) if declared else None
-    codec, skip = sniff(body, label, unmarked=True, transport=content_type) or ("utf-8", 0)
+    return sniff(body, label, unmarked=True, transport=content_type) or ("utf-8", 0)
+
+
+def _decode(body: bytes, content_type: str | None = None) -> str:
+    """The feed as text, whatever its bytes claim; never raises."""
+    codec, skip = feed_codec(body, content_type)
     return decode(body[skip:], codec).lstrip("\ufeff \t\r\n")
 
 
@@ -197,7 +216,7 @@ def _entity_declaration(text: str, pos: int, entities: list[tuple[str, str]]) ->
         raise _Refused(f"malformed entity declaration in the DOCTYPE: {text[pos - 8 : pos + 20]!r}")
     pos = after
     if text.startswith("%", pos):
-        raise _Refused("the DOCTYPE declares a parameter entity; refused (they load or expand other text)")
+        return _entity_set_declaration(text, pos + 1, entities)
     name = _ENTITY_NAME.match(text, pos)
     if name is None:
         raise _Refused(f"malformed entity declaration in the DOCTYPE: {text[pos : pos + 20]!r}")
@@ -219,6 +238,39 @@ def _entity_declaration(text: str, pos: int, entities: list[tuple[str, str]]) ->
     if len(entities) >= MAX_ENTITY_DECLARATIONS:
         raise _Refused(f"the DOCTYPE declares more than {MAX_ENTITY_DECLARATIONS} entities; refused")
     entities.append((name.group(0), literal))
+    return pos + 1
+
+
+def _entity_set_declaration(text: str, pos: int, entities: list[tuple[str, str]]) -> int:
+    """Read `<!ENTITY % name PUBLIC "public id" "system id">` from just after '%'.
+
+    Only the W3C's HTML entity sets are accepted, by their public identifier, and nothing is
+    ever loaded: we know what they declare. Their parameter entity is recorded as
+    ("%name", public id); any other parameter entity is refused.
+    """
+    refused = _Refused("the DOCTYPE declares a parameter entity; refused (they load or expand other text)")
+    name = _ENTITY_NAME.match(text, _skip_space(text, pos))
+    if name is None:
+        raise refused
+    pos = _skip_space(text, name.end())
+    if not text.startswith("PUBLIC", pos):
+        raise refused
+    pos = _skip_space(text, pos + len("PUBLIC"))
+    if pos >= len(text) or text[pos] not in "\"'":
+        raise refused
+    end = _skip_quoted(text, pos)
+    public_id = " ".join(text[pos + 1 : end - 1].split()) if end > 0 else ""
+    if public_id not in HTML_ENTITY_SETS:
+        raise refused
+    pos = _skip_space(text, end)
+    if pos < len(text) and text[pos] in "\"'":  # the system id: never read
+        end = _skip_quoted(text, pos)
+        if end < 0:
+            raise _Refused("a quoted string in the DOCTYPE never ends")
+        pos = _skip_space(text, end)
+    if not text.startswith(">", pos):
+        raise refused
+    entities.append(("%" + name.group(0), public_id))
     return pos + 1
 
 
@@ -271,7 +323,13 @@ def _subset_end(text: str, pos: int, entities: list[tuple[str, str]] | None) -> 
                     raise _Refused("a quoted string in the DOCTYPE never ends")
             continue
         if text.startswith("%", pos):
-            raise _Refused("the DOCTYPE uses parameter entities; refused (they load or expand other text)")
+            ref = _ENTITY_NAME.match(text, pos + 1)
+            name = "%" + ref.group(0) if ref and text.startswith(";", ref.end()) else ""
+            if entities is None or ref is None or not any(declared == name for declared, _ in entities):
+                raise _Refused("the DOCTYPE uses parameter entities; refused (they load or expand other text)")
+            entities.append(("%", name))  # an HTML entity set, used here: its entities are declared
+            pos = ref.end() + 1
+            continue
         raise _Refused(f"malformed DOCTYPE at {text[pos : pos + 20]!r}")
 
 
@@ -355,7 +413,11 @@ class _Entities:
     def __init__(self, entities: list[tuple[str, str]]) -> None:
         self._replacement: dict[str, str] = {}
         for name, literal in entities:
-            if name in _PREDEFINED or name in self._replacement:
+            if name == "%":  # a W3C HTML entity set referenced here: its entities are declared now
+                for html_name, codepoint in name2codepoint.items():
+                    self._replacement.setdefault(html_name, chr(codepoint))
+                continue
+            if name.startswith("%") or name in _PREDEFINED or name in self._replacement:
                 continue  # XML: the first declaration binds; the five predefined keep their meaning
             if "%" in literal:
                 raise _Refused("an entity value in the DOCTYPE refers to a parameter entity; refused")
@@ -629,12 +691,11 @@ def _build_entry(raw: Any, feed_url: str) -> FeedEntry | None:
     return entry
 
 
-def parse_feed(body: bytes, feed_url: str, content_type: str | None = None) -> list[FeedEntry]:
-    """Parse feed bytes into entries with absolute links; FeedError when it is not a feed.
+def feed_document(body: bytes, feed_url: str, content_type: str | None = None) -> bytes:
+    """The bytes feedparser gets for a feed: UTF-8, internal entities expanded, checked.
 
-    `content_type` is the response's Content-Type header: its charset is used when the
-    document declares no encoding. A feed without items gives []. Finishes in time linear
-    in len(body) (capped at MAX_FEED_BYTES) and raises nothing but FeedError, whatever the bytes.
+    FeedError when the feed is refused before parsing (size, prolog, entities, attributes,
+    or too large to parse leniently when not well-formed).
     """
     body = bytes(body)
     if not body.strip():
@@ -656,14 +717,26 @@ def parse_feed(body: bytes, feed_url: str, content_type: str | None = None) -> l
                 feed_url,
                 _reason(f"not well-formed XML and, at {len(data)} bytes, too large for the lenient parser", error),
             )
+    return data
+
+
+def parse_feed(body: bytes, feed_url: str, content_type: str | None = None) -> list[FeedEntry]:
+    """Parse feed bytes into entries with absolute links; FeedError when it is not a feed.
+
+    `content_type` is the response's Content-Type header: its charset is used when the
+    document declares no encoding. A feed without items gives []. Finishes in time linear
+    in len(body) (capped at MAX_FEED_BYTES) and raises nothing but FeedError, whatever the bytes.
+    """
     try:
         # A stream, never bytes: feedparser tries open() on bytes as a file name first.
         parsed = feedparser.parse(
-            io.BytesIO(data),
+            io.BytesIO(feed_document(body, feed_url, content_type)),
             sanitize_html=False,
             resolve_relative_uris=False,
-            response_headers={"content-type": "application/xml; charset=utf-8"},
+            response_headers=PARSER_HEADERS,
         )
+    except FeedError:
+        raise
     except Exception as exc:
         raise FeedError(feed_url, _reason("feed parser failed", exc)) from exc
     version = parsed.get("version") or ""
