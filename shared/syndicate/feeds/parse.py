@@ -23,7 +23,8 @@ around the parser, because a feed is bytes chosen by someone else:
   most MAX_ENTITY_EXPANSION characters added to the document in all: billion laughs and
   quadratic blowups are refused. An entity expands to text, never to elements (markup in a
   value stays text). External and parameter entities (SYSTEM, PUBLIC, `%`) are refused as
-  before; a DOCTYPE naming an external DTD is allowed (RSS 0.91 names one) and its DTD is
+  before, except the W3C's HTML entity sets (`%HTMLlat1;`), which we know by their public
+  identifier and never load (HTML_ENTITY_SETS); a DOCTYPE naming an external DTD is allowed (RSS 0.91 names one) and its DTD is
   never fetched (feedparser turns expat's external entities off). After expansion the
   prolog is checked again, and any `<!ENTITY` still there refuses the feed.
 * The HTTP charset (the response's Content-Type) counts when the document declares none:
@@ -327,6 +328,8 @@ def _subset_end(text: str, pos: int, entities: list[tuple[str, str]] | None) -> 
             name = "%" + ref.group(0) if ref and text.startswith(";", ref.end()) else ""
             if entities is None or ref is None or not any(declared == name for declared, _ in entities):
                 raise _Refused("the DOCTYPE uses parameter entities; refused (they load or expand other text)")
+            if len(entities) >= MAX_ENTITY_DECLARATIONS:
+                raise _Refused(f"the DOCTYPE declares more than {MAX_ENTITY_DECLARATIONS} entities; refused")
             entities.append(("%", name))  # an HTML entity set, used here: its entities are declared
             pos = ref.end() + 1
             continue
