@@ -24,8 +24,9 @@ around the parser, because a feed is bytes chosen by someone else:
   quadratic blowups are refused. An entity expands to text, never to elements (markup in a
   value stays text). External and parameter entities (SYSTEM, PUBLIC, `%`) are refused as
   before, except the W3C's HTML entity sets (`%HTMLlat1;`), which we know by their public
-  identifier and never load (HTML_ENTITY_SETS); a DOCTYPE naming an external DTD is allowed (RSS 0.91 names one) and its DTD is
-  never fetched (feedparser turns expat's external entities off). After expansion the
+  identifier and never load (HTML_ENTITY_SETS); a DOCTYPE naming an external DTD is
+  allowed (RSS 0.91 names one) and its DTD is never fetched (feedparser turns expat's
+  external entities off). After expansion the
   prolog is checked again, and any `<!ENTITY` still there refuses the feed.
 * The HTTP charset (the response's Content-Type) counts when the document declares none:
   a KOI8-R feed served as `application/rss+xml; charset=koi8-r` without an encoding in its
