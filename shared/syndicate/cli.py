@@ -110,14 +110,21 @@ PREVIEW_PARTNER = Partner(
 
 
 def preview_record(
-    registry: Registry, partner: Partner, body: bytes, url: str, record_id: str | None = None
+    registry: Registry,
+    partner: Partner,
+    body: bytes,
+    url: str,
+    record_id: str | None = None,
+    content_type: str | None = None,
 ) -> dict[str, Any]:
     """The record a page would become in a run (the same code as ingest: `pipeline.page_record`),
     with the full extracted text whatever the republishing decision."""
     from .clock import iso_z, utcnow
 
     message = pipeline.ingest.message_for_page(registry, partner, url)
-    record, article = pipeline.page_record(registry, partner, message, body, url, fetched_at=iso_z(utcnow()))
+    record, article = pipeline.page_record(
+        registry, partner, message, body, url, fetched_at=iso_z(utcnow()), content_type=content_type
+    )
     item = record.to_item()
     if record_id:
         item["id"] = record_id
@@ -143,7 +150,9 @@ def cmd_extract(args: argparse.Namespace) -> int:
             try:
                 if source.startswith(("http://", "https://")):
                     page = client.get(source)
-                    line = preview_record(registry, partner, page.body, page.url)
+                    line = preview_record(
+                        registry, partner, page.body, page.url, content_type=page.headers.get("content-type")
+                    )
                 else:
                     path = Path(source)
                     url = args.url or path.resolve().as_uri()

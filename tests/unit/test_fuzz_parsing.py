@@ -52,6 +52,7 @@ from syndicate.feeds.parse import (
 )
 from syndicate.model import Article
 from syndicate.text.names import split_names
+from syndicate.text.plain import plain_text
 
 FEED_URL = "https://blogs.example.org/cff/feed/"
 PAGE_URL = "https://blogs.example.org/cff/2022/01/14/a-post/"
@@ -278,6 +279,23 @@ def test_text_helpers_any_text(value: str) -> None:
     assert cleaned == cleaned.strip() and "  " not in cleaned
     for names in (split_names(value), entry_authors({"author": value})):
         assert all(name and name == " ".join(name.split()) and name.strip(".") == name for name in names)
+
+
+_MARKUP_BITS = st.sampled_from(
+    ["<", ">", "&", ";", "amp", "lt", "gt", "#60", "<script>", "</script>", "<b>", "</b>", "<img onerror=x>",
+     "<!--", "-->", "<![CDATA[", "]]>", "<style>", "&lt;", "&amp;lt;", "\x00", "\x85", "\ud800", " ", "x", "é"]
+)  # fmt: skip
+
+
+@_settings(_FEED_EXAMPLES)
+@given(st.one_of(st.text(max_size=300), st.lists(_MARKUP_BITS, max_size=40).map("".join)))
+def test_plain_text_any_text(value: str) -> None:
+    """Whatever the field, plain text has no tag, no control character, folded spaces."""
+    text = plain_text(value)
+    assert text == " ".join(text.split())
+    assert not re.search(r"<[A-Za-z/!?][^<>]*>", text), text
+    assert not re.search("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]", text), text
+    assert plain_text(value, 20) == text or len(plain_text(value, 20)) <= 20
 
 
 # --- the page grammar ----------------------------------------------------------------------------

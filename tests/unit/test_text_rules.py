@@ -1,14 +1,28 @@
-"""The text rules feeds, pages and records share: decoding, name splitting, cutting at a word."""
+"""The text rules feeds, pages and records share: decoding, name splitting, cutting at a word,
+plain text from fields that may hold HTML."""
 
 from __future__ import annotations
 
 import codecs
+import re
+import time
 
 import pytest
 
+from syndicate.extract.article import decode_page
 from syndicate.text.cut import cut_at_word
-from syndicate.text.decoding import CP1252_FALLBACK, bom, codec_for_label, decode, sniff, unmarked_unicode
+from syndicate.text.decoding import (
+    CP1252_FALLBACK,
+    bom,
+    charset_param,
+    codec_for_label,
+    decode,
+    sniff,
+    transport_codec,
+    unmarked_unicode,
+)
 from syndicate.text.names import split_names
+from syndicate.text.plain import plain_text
 
 # --- decoding ------------------------------------------------------------------------------------
 
@@ -70,6 +84,53 @@ def test_sniff_order_is_bom_then_unmarked_then_declaration() -> None:
     assert sniff(b"<rss/>") is None
 
 
+@pytest.mark.parametrize(
+    ("content_type", "expected"),
+    [
+        ("application/rss+xml; charset=koi8-r", "koi8-r"),
+        ('text/xml;charset= "us-ascii"', "us-ascii"),
+        ("text/xml;charset = us-ascii", "us-ascii"),
+        ("application/atom+xml; charset='gb2312'", "gb2312"),
+        ("text/html; CHARSET=Shift_JIS; foo=bar", "Shift_JIS"),
+        ("text/html; foo=bar; charset=windows-1251", "windows-1251"),
+        ("text/xml; charset:iso-8859-1", None),  # not a parameter
+        ("text/xml; xcharset=koi8-r", None),
+        ("text/xml", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_charset_param(content_type: str | None, expected: str | None) -> None:
+    assert charset_param(content_type) == expected
+
+
+def test_transport_codec_trusts_the_header_unless_the_body_is_clearly_utf8() -> None:
+    russian = "Пекин".encode("koi8-r")
+    assert transport_codec(russian, "text/xml; charset=koi8-r") == "koi8-r"
+    assert transport_codec(b"<rss/>", "text/xml; charset=koi8-r") == "koi8-r"  # ASCII so far: no evidence
+    assert transport_codec("Zürich".encode(), "text/xml; charset=iso-8859-1") == "utf-8"  # a server default
+    assert transport_codec("Zürich".encode("latin-1"), "text/xml; charset=iso-8859-1") == "cp1252"
+    assert transport_codec(russian, "text/xml; charset=utf-16") is None  # 8-bit bytes cannot be UTF-16
+    assert transport_codec(russian, "text/xml") is None
+
+
+def test_sniff_takes_the_http_charset_after_the_document_s_own_word() -> None:
+    body = "<rss>Пекин</rss>".encode("koi8-r")
+    assert sniff(body, None, unmarked=True, transport="text/xml; charset=koi8-r") == ("koi8-r", 0)
+    assert sniff(body, "windows-1251", unmarked=True, transport="text/xml; charset=koi8-r") == ("cp1251", 0)
+    assert sniff(codecs.BOM_UTF8 + body, None, transport="text/xml; charset=koi8-r") == ("utf-8", 3)
+    assert sniff(body, "no-such-charset", transport="text/xml; charset=koi8-r") == ("koi8-r", 0)
+
+
+def test_pages_use_the_http_charset_when_they_declare_none() -> None:
+    text = "<html><body><p>Новости: Пекин ждёт</p></body></html>"
+    url = "https://example.org/a/"
+    assert decode_page(text.encode("cp1251"), url, "text/html; charset=windows-1251") == text
+    declared = text.replace("<body>", "<head><meta charset='koi8-r'></head><body>")
+    assert decode_page(declared.encode("koi8-r"), url, "text/html; charset=windows-1251") == declared
+    assert decode_page(text.encode(), url, "text/html; charset=iso-8859-1") == text  # UTF-8 despite the header
+
+
 def test_utf8_with_stray_latin1_bytes_keeps_both() -> None:
     data = "naïve 日本 ".encode() + b"caf\xe9 \x93quoted\x94 \x81"
     assert decode(data, "utf-8") == "naïve 日本 café “quoted” \ufffd"
@@ -128,3 +189,60 @@ def test_cut_never_exceeds_the_limit_and_keeps_most_of_a_giant_word() -> None:
     cut = cut_at_word(text, 50)
     assert len(cut) == 50 and cut.endswith("…") and cut.startswith("a xxx")
     assert all(len(cut_at_word("word " * 50, n)) <= n for n in range(2, 120))
+
+
+# --- plain text ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("Plain title", "Plain title"),
+        ("A &amp; B", "A & B"),
+        ("Siobh&#225;n O&#8217;Brien", "Siobhán O’Brien"),
+        ("T&amp;lt;script&amp;gt;", "T&lt;script&gt;"),  # decoded once: the escaped text stays text
+        ("T<script>alert(1)</script> after", "T after"),  # script content dropped
+        ("T<script>", "T"),
+        ("<style>p{color:red}</style>Styled", "Styled"),
+        ("<img src=x onerror=alert(1)>Summary", "Summary"),
+        ('<img alt="<" src=x onerror=alert(1)>Summary', "Summary"),
+        ("<svg onload=alert(1)>", ""),
+        ("&lt;img src=x onerror=alert(1)&gt;Summary", "Summary"),  # a tag its one decode spells: removed too
+        ("&lt;b&gt;bold&lt;/b&gt; x &lt; y", "bold x < y"),
+        ("<p>First.</p><p>Second.</p>", "First. Second."),
+        ("Line<br>break", "Line break"),
+        ("Beijing<em>’s</em> <b>bold</b> move", "Beijing’s bold move"),
+        ("a<!-- comment -->b", "ab"),
+        ("x<y matters", "x<y matters"),  # no '>' after it: not a tag
+        ("1 < 2 and 3 > 2", "1 < 2 and 3 > 2"),
+        ("<<<<x", "<<<<x"),
+        ("Ti\x00t\x01le\x0b\x7f\x85", "Title"),
+        ("\ud800lone\ufffe", "lone"),
+        ("  folded \n\t spaces\u2028here ", "folded spaces here"),
+        ("Bad \ufffd ref & broken &", "Bad \ufffd ref & broken &"),
+        ("&bogus; &eacute;", "&bogus; é"),
+        ("", ""),
+        (None, ""),
+    ],
+)
+def test_plain_text(value: str | None, expected: str) -> None:
+    assert plain_text(value) == expected
+
+
+def test_plain_text_cuts_at_a_word() -> None:
+    assert plain_text("<p>one two three four</p>", 12) == "one two…"
+    assert plain_text("short", 12) == "short"
+
+
+def test_plain_text_of_anything_is_text_without_markup_or_controls() -> None:
+    for value in ["<a href='x'>" * 1000, "<" * 10_000 + ">", "&" * 10_000, "</body></html>after", "<![CDATA[x]]>"]:
+        text = plain_text(value)
+        assert not re.search(r"<[A-Za-z/!?][^<>]*>", text) and not re.search("[\x00-\x08\x0b-\x1f]", text)
+
+
+def test_plain_text_is_linear() -> None:
+    """Megabyte fields finish in well under a second each (the parser is one pass)."""
+    for value in ["<a>" * 200_000, "<p>x</p>" * 100_000, "<" * 500_000 + "x", "&amp;" * 200_000, "<a " * 200_000]:
+        start = time.perf_counter()
+        plain_text(value)
+        assert time.perf_counter() - start < 5

@@ -36,11 +36,12 @@ MAX_PAGE_BYTES = 4 * 1024 * 1024  # extraction costs ~80 us per paragraph: bound
 _META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9._:-]{1,40})""", re.I)
 
 
-def decode_page(page: bytes, url: str) -> str | bytes:
+def decode_page(page: bytes, url: str, content_type: str | None = None) -> str | bytes:
     """The page as text, decoded the way a browser would, or the bytes when we cannot tell.
 
-    BOM first, then the page's own <meta charset> (`text.decoding` owns the rules; only the
-    declaration's place is the page's). A page that says (or is) UTF-8 but carries stray
+    BOM first, then the page's own <meta charset>, then the charset of the response's
+    Content-Type (`text.decoding` owns the rules; only the declaration's place is the
+    page's). A page that says (or is) UTF-8 but carries stray
     Latin-1 bytes keeps both: invalid bytes are read as windows-1252 one by one. A page that
     declares nothing and is not UTF-8 is handed to trafilatura's own detection, unless it is
     mostly ASCII (then windows-1252).
@@ -48,7 +49,7 @@ def decode_page(page: bytes, url: str) -> str | bytes:
     if bom(page) is None and b"\x00" in page[:4096]:
         raise ExtractError(url, "binary data, not an HTML page")
     declared = _META_CHARSET.search(page[:4096])
-    found = sniff(page, declared.group(1) if declared else None)
+    found = sniff(page, declared.group(1) if declared else None, transport=content_type)
     if found:
         codec, skip = found
         return decode(page[skip:], codec)
@@ -61,23 +62,29 @@ def decode_page(page: bytes, url: str) -> str | bytes:
         return page
 
 
-def _decode(page: bytes | str, url: str) -> str | bytes:
+def _decode(page: bytes | str, url: str, content_type: str | None = None) -> str | bytes:
     if isinstance(page, str):
         return page
     if len(page) > MAX_PAGE_BYTES:
         raise ExtractError(url, f"page of {len(page)} bytes is over the {MAX_PAGE_BYTES}-byte extraction cap")
-    return decode_page(page, url)
+    return decode_page(page, url, content_type)
 
 
 def extract_article(
-    page: bytes | str, url: str, profile: Profile | str | None = None, *, with_html: bool = True
+    page: bytes | str,
+    url: str,
+    profile: Profile | str | None = None,
+    *,
+    with_html: bool = True,
+    content_type: str | None = None,
 ) -> Article:
     """Extract the article of one page. Raises ExtractError when there is none.
 
     `with_html=False` skips the second (rich) pass when only the text is wanted.
+    `content_type` is the response's Content-Type: its charset counts when the page declares none.
     """
     prof = profile if isinstance(profile, Profile) else get_profile(profile)
-    content = _decode(page, url)
+    content = _decode(page, url, content_type)
     prune = list(prof.prune_xpath) or None
     try:
         doc = trafilatura.bare_extraction(

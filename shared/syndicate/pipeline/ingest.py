@@ -109,6 +109,7 @@ def ingest_article(svc: Services, message: ArticleMessage, deadline: Deadline) -
         record, article = page_record(
             registry, partner, message, page.body, page.url,
             fetched_at=iso_z(svc.now()), summary_chars=svc.settings.summary_chars,
+            content_type=page.headers.get("content-type"),
         )
     except FetchError as exc:
         raise IngestError(partner.id, url, exc.reason, permanent=not exc.transient) from exc
@@ -139,13 +140,15 @@ def page_record(
     *,
     fetched_at: str,
     summary_chars: int = 400,
+    content_type: str | None = None,
 ) -> tuple[Record, Article]:
     """One page -> its copy's record (before merging with other copies) and the article.
 
+    `content_type` is the response's header: its charset counts when the page declares none.
     Raises ExtractError. The page's rel=canonical decides the copy's URL when it points at
     the same partner (see `with_page_canonical`).
     """
-    article = extract_article(body, page_url, partner.profile)
+    article = extract_article(body, page_url, partner.profile, content_type=content_type)
     message = with_page_canonical(registry, partner, message, article.canonical_url)
     record = build_record(partner, message, article, fetched_at=fetched_at, summary_chars=summary_chars)
     return record, article

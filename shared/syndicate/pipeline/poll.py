@@ -104,7 +104,7 @@ def _poll_feed(
             )
             svc.db.feeds.put(feed.url, health)
             return
-        entries = parse_feed(result.body, feed.url)
+        entries = parse_feed(result.body, feed.url, result.headers.get("content-type"))
     except (FetchError, FeedError) as exc:
         status = getattr(exc, "status", None)
         report.failures.append(Failure("poll", partner.id, feed.url, exc.reason))
@@ -208,7 +208,7 @@ def backfill(svc: Services, partner_id: str, pages: int) -> PollReport:
             try:
                 result = svc.http.get_feed(url)
                 report.feeds_polled += 1
-                entries = parse_feed(result.body, url)
+                entries = parse_feed(result.body, url, result.headers.get("content-type"))
             except (FetchError, FeedError) as exc:
                 if not (isinstance(exc, FetchError) and getattr(exc, "status", None) == 404):
                     report.failures.append(Failure("backfill", partner.id, url, exc.reason))

@@ -3,7 +3,12 @@
 The order is the one browsers and XML parsers agree on: a byte-order mark wins; then (XML
 only) UTF-16/32 recognised from the zero bytes around the first `<`; then the document's own
 declaration, which the caller reads (a feed's `<?xml encoding=...?>`, a page's `<meta
-charset>`) and hands in as a label. A label counts only if it names an encoding that spells
+charset>`) and hands in as a label; then the charset of the HTTP Content-Type (`transport`),
+which is how many servers label KOI8-R, windows-1251 or Shift_JIS documents that declare
+nothing themselves. The document's own word comes first: the header is a server-wide default
+more often than the document's is. For the same reason a transport label never turns a body
+that is valid UTF-8 with non-ASCII text into mojibake (a server saying iso-8859-1 for
+everything): such a body is UTF-8. A label counts only if it names an encoding that spells
 markup in ASCII: an 8-bit file claiming UTF-16 is wrong about itself, and UTF-7 can hide
 markup in `+ADw-`. Labels for Latin-1 and ASCII mean windows-1252, as in every browser (the
 WHATWG Encoding Standard): files that say latin-1 carry curly quotes in 0x80-0x9F.
@@ -17,6 +22,7 @@ valid UTF-8 around it stays UTF-8.
 from __future__ import annotations
 
 import codecs
+import re
 
 #: The name of the error handler that reads each byte that is not UTF-8 as windows-1252.
 CP1252_FALLBACK = "syndicate-cp1252"
@@ -37,6 +43,8 @@ _UNMARKED = (  # XML 1.0 appendix F: the first character is '<'
 _REFUSED = {"utf-7"}  # markup may hide in +ADw-...: nobody serves documents in it legitimately
 _WINDOWS_1252 = {"iso8859-1", "ascii", "cp1252"}  # codecs.lookup() names of latin-1/ascii/cp1252 labels
 _PROBE = "<?xml version='1.0'?><meta charset=x>"
+# `charset=koi8-r`, `charset = "us-ascii"`, `charset='gb2312'` among a Content-Type's parameters.
+_CHARSET_PARAM = re.compile(r"""(?:^|;)\s*charset\s*=\s*["']?\s*([A-Za-z0-9._:-]{1,64})""", re.I)
 
 
 def _cp1252_fallback(error: UnicodeError) -> tuple[str, int]:
@@ -92,11 +100,42 @@ def codec_for_label(label: str | bytes | None) -> str | None:
     return codec if compatible else None
 
 
-def sniff(data: bytes, declared: str | bytes | None = None, *, unmarked: bool = False) -> tuple[str, int] | None:
-    """(codec, bytes to skip) from what the document says about itself, or None.
+def charset_param(content_type: str | None) -> str | None:
+    """The charset label of an HTTP Content-Type value (`text/xml; charset="koi8-r"`), or None."""
+    if not content_type or not isinstance(content_type, str):
+        return None
+    _, _, params = content_type[:1000].partition(";")
+    found = _CHARSET_PARAM.search(";" + params)
+    return found.group(1) if found else None
+
+
+def transport_codec(data: bytes, content_type: str | None) -> str | None:
+    """The codec the HTTP Content-Type's charset names for `data`, or None.
+
+    None when there is no usable charset. UTF-8 when the body is valid UTF-8 with non-ASCII
+    text although the header names another encoding: that header is a server default (no
+    legacy-encoded text of any length is valid UTF-8 by accident).
+    """
+    codec = codec_for_label(charset_param(content_type))
+    if codec is None or codec == "utf-8":
+        return codec
+    if not data.isascii():
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            return codec
+        return "utf-8"
+    return codec
+
+
+def sniff(
+    data: bytes, declared: str | bytes | None = None, *, unmarked: bool = False, transport: str | None = None
+) -> tuple[str, int] | None:
+    """(codec, bytes to skip) from what the document and its response say about it, or None.
 
     A BOM first; then, with `unmarked` (XML), UTF-16/32 without one; then the `declared`
-    label, which the caller read from its own kind of declaration.
+    label, which the caller read from its own kind of declaration; then the charset of the
+    HTTP Content-Type `transport` (see `transport_codec`).
     """
     found = bom(data)
     if found:
@@ -105,7 +144,7 @@ def sniff(data: bytes, declared: str | bytes | None = None, *, unmarked: bool = 
         codec = unmarked_unicode(data)
         if codec:
             return codec, 0
-    codec = codec_for_label(declared)
+    codec = codec_for_label(declared) or transport_codec(data, transport)
     return (codec, 0) if codec else None
 
 
