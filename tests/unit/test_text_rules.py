@@ -1,14 +1,19 @@
-"""The text rules feeds, pages and records share: decoding, name splitting, cutting at a word."""
+"""The text rules feeds, pages and records share: decoding, name splitting, cutting at a word,
+the plain text of a field that may hold HTML."""
 
 from __future__ import annotations
 
 import codecs
 
+import lxml.html
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from syndicate.text.cut import cut_at_word
 from syndicate.text.decoding import CP1252_FALLBACK, bom, codec_for_label, decode, sniff, unmarked_unicode
 from syndicate.text.names import split_names
+from syndicate.text.plain import plain_text
 
 # --- decoding ------------------------------------------------------------------------------------
 
@@ -128,3 +133,63 @@ def test_cut_never_exceeds_the_limit_and_keeps_most_of_a_giant_word() -> None:
     cut = cut_at_word(text, 50)
     assert len(cut) == 50 and cut.endswith("…") and cut.startswith("a xxx")
     assert all(len(cut_at_word("word " * 50, n)) <= n for n in range(2, 120))
+
+
+# --- plain text of a possibly-HTML field ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("Trade &amp; aid", "Trade & aid"),  # entities decoded...
+        ("AT&amp;amp;T", "AT&amp;T"),  # ...once
+        ("AT&T and R&D", "AT&T and R&D"),  # a bare ampersand is text
+        ("<em>Belt</em> and Road", "Belt and Road"),
+        ("<p>one</p><p>two</p>", "one two"),  # block boundaries are spaces
+        ("a<br>b", "a b"),
+        ("T<script>alert(1)</script>", "T"),  # script content dropped, not kept as text
+        ("T<style>p{}</style>", "T"),
+        ("<img src=x onerror=alert(1)>Summary", "Summary"),
+        ("tag<svg onload=alert(1)>x</svg>", "tag"),
+        ("T&lt;script&gt;", "T"),  # decoded once it is a tag: markup, removed
+        ("T&amp;lt;script&amp;gt;", "T&lt;script&gt;"),  # decoded once it is text that says so
+        ("&#x3C;img src=x onerror=alert(1)&#x3E;x", "x"),
+        ("<textarea><img src=x onerror=1></textarea>ok", "ok"),  # raw text that is a tag
+        ("<!-- a comment -->y", "y"),
+        ("x < y and 3 > 2", "x < y and 3 > 2"),  # comparison signs are text
+        ("a\x00b\x1bc\x85d\ud800e\uffff", "abcde"),  # control characters, a lone surrogate
+        ("  Jean\u00a0Paul \n\t Sartre ", "Jean Paul Sartre"),
+        ("", ""),
+        (None, ""),
+        (42, ""),
+    ],
+)
+def test_plain_text(value: object, expected: str) -> None:
+    assert plain_text(value) == expected
+
+
+def test_plain_text_cuts_at_a_word_to_max_len() -> None:
+    text = plain_text("<p>" + "word " * 100 + "</p>", 30)
+    assert len(text) <= 30 and text.endswith("…") and text.startswith("word word")
+    assert plain_text("<b>short</b>", 30) == "short"
+
+
+def test_plain_text_leaves_nothing_that_opens_a_tag() -> None:
+    """Markup escaped twice, or nested to survive one pass, never comes out as a tag."""
+    for value in ("<<b>b>x", "&lt;&lt;b&gt;img src=x onerror=1&gt;", "&lt;img src=x onerror=alert(1)", "x<y"):
+        out = plain_text(value)
+        assert lxml.html.fragment_fromstring(out or " ", create_parent="div").getchildren() == [], (value, out)
+        assert "<img" not in out and "<b" not in out
+
+
+_MARKUP_ALPHABET = st.sampled_from(list("<>/!?&#;=\"' abimgscrptlxyz0123\x00\x85\u2028"))
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=_MARKUP_ALPHABET, max_size=60), st.integers(2, 40))
+def test_plain_text_is_markup_free_and_within_its_limit(value: str, limit: int) -> None:
+    out = plain_text(value, limit)
+    assert len(out) <= limit
+    assert not any(0 < ord(c) < 32 or 0x7F <= ord(c) <= 0x9F for c in out)
+    # Inside a page, the result is text only: a browser-grade parser finds no element in it.
+    assert lxml.html.fragment_fromstring("<p>" + out + "</p>").xpath("count(.//*)") == 0, (value, out)
