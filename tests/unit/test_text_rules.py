@@ -193,3 +193,26 @@ def test_plain_text_is_markup_free_and_within_its_limit(value: str, limit: int) 
     assert not any(0 < ord(c) < 32 or 0x7F <= ord(c) <= 0x9F for c in out)
     # Inside a page, the result is text only: a browser-grade parser finds no element in it.
     assert lxml.html.fragment_fromstring("<p>" + out + "</p>").xpath("count(.//*)") == 0, (value, out)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("Q&amp;A", "Q&amp;A"),  # text already: not decoded a second time
+        ("T<script>alert(1)</script>y", "Ty"),  # markup in text is markup all the same
+        ("<img src=x onerror=alert(1)>Jane", "Jane"),
+        ("a < b", "a < b"),
+        (" Jane\u00a0Doe\x07 ", "Jane Doe"),
+    ],
+)
+def test_plain_text_of_text_decodes_nothing_and_removes_markup(value: str, expected: str) -> None:
+    assert plain_text(value, html=False) == expected
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=_MARKUP_ALPHABET, max_size=60))
+def test_plain_text_of_text_is_idempotent(value: str) -> None:
+    """A later stage may guard a field again without decoding it twice."""
+    once = plain_text(value, html=False)
+    assert plain_text(once, html=False) == once
+    assert plain_text(plain_text(value), html=False) == plain_text(value)

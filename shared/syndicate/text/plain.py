@@ -12,7 +12,8 @@ The rule, in order:
    keeping no tag at all: tags go, their text stays, and the content of script, style and
    the other elements whose content is not text to a reader (template, iframe, noscript,
    ...) is dropped with them. Block boundaries (p, br, li, ...) become spaces.
-2. Entities are decoded exactly once (nh3 re-escapes the text it keeps; we unescape that).
+2. Entities are decoded exactly once (nh3 re-escapes the text it keeps; we unescape that),
+   or not at all for a value that is text already (`html=False`).
 3. Control characters (C0/C1 except whitespace), lone surrogates and non-characters are
    removed.
 4. Markup that survives as text (it was escaped twice in the source, or sat in a raw-text
@@ -25,8 +26,8 @@ The rule, in order:
 
 from __future__ import annotations
 
-import html
 import re
+from html import unescape
 
 import nh3
 
@@ -53,16 +54,21 @@ _TAG_OPEN = re.compile(r"<(?=[A-Za-z/!?])")
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 
 
-def plain_text(value: object, max_len: int | None = None) -> str:
+def plain_text(value: object, max_len: int | None = None, *, html: bool = True) -> str:
     """The plain text of a field that may hold HTML: no markup, no control characters,
     entities decoded once, script and style content dropped, whitespace folded.
+
+    `html=False` is for a value that is text already (a parser decoded it: an element's text,
+    an attribute, a JSON string, a field this function produced): its entities are not
+    decoded again ("Q&amp;A" stays), but markup in it is removed all the same. That form is
+    idempotent, so a later stage may apply it again as a guard without decoding twice.
 
     Anything that is not a string (None, a number a feed put in a tag) gives "". With
     `max_len`, the result is at most that many characters, cut at a word and ending in '…'.
     """
     if not isinstance(value, str) or not value:
         return ""
-    text = value
+    text = value if html else value.replace("&", "&amp;")  # text: '&' means '&', not an entity
     if "<" in text or "&" in text:
         text = nh3.clean(
             _BLOCK_TAG.sub(" <", text),
@@ -71,7 +77,7 @@ def plain_text(value: object, max_len: int | None = None) -> str:
             attributes={},
             strip_comments=True,
         )
-        text = html.unescape(text)
+        text = unescape(text)
     text = _CONTROL.sub("", text)  # before the tag check: "<\x85a" must not become "<a" after it
     if "<" in text:
         for _ in range(3):  # "<<b>b>" leaves "<b>" behind; bounded, the next line catches the rest
