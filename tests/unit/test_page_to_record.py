@@ -129,3 +129,18 @@ def test_sanitizer_strips_active_content_and_absolutizes():
         assert bad not in clean, bad
     assert 'href="https://blogs.lse.ac.uk/a"' in clean
     assert 'src="https://blogs.lse.ac.uk/cff/post/i.png"' in clean
+
+
+@pytest.mark.parametrize(
+    "fragment",
+    [
+        '&lt;a href="https://evil.test/"&gt;&lt;img src=x&gt;&lt;/a&gt; text<p>after <a href="/a">a</a></p>',
+        '<div>&lt;a href="https://evil.test/"&gt;&lt;img src=x&gt;&lt;/a&gt; text</div><p>p</p>',  # div stripped
+        '<!-- c -->&lt;a href="https://evil.test/"&gt;&lt;img src=x&gt;&lt;/a&gt; text',
+    ],
+)
+def test_escaped_markup_at_the_start_stays_escaped(fragment):
+    """The text before the first element is text: the link pass must escape it too."""
+    clean = sanitize_html(fragment, "https://blogs.lse.ac.uk/cff/post/")
+    assert clean.startswith('&lt;a href="https://evil.test/"&gt;&lt;img src=x&gt;&lt;/a&gt; text'), clean
+    assert "<img" not in clean and '<a href="https://evil.test/"' not in clean
