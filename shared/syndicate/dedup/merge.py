@@ -9,7 +9,8 @@ copies found to be near-duplicates are merged here. The rules, in the order they
   else the partner ranked first in the registry. Its URL is the record's `url` and id.
 - the text republished, and its licence: the most permissive licence among the copies,
   each of which legitimately covers its own copy's text (LSE's CC BY covers the LSE copy);
-  ties go to the canonical copy.
+  ties go to the canonical copy. When that is link-only, every copy is, and the merged
+  record carries no text either: its summary names the original and its URL.
 - authors: everyone any copy credits, details combined (bios from one, affiliation from
   another); the other copies go into `also_published_at`; the attribution names both.
 
@@ -24,7 +25,7 @@ from dataclasses import dataclass
 
 from ..attribution.authors import merge_authors, name_key
 from ..attribution.licences import rank
-from ..attribution.record import attribution_line
+from ..attribution.record import attribution_line, link_summary
 from ..model import FeedAuthor, Image, Placement, Publisher, Record
 from .urls import UrlRules, canonicalize_url, record_id
 
@@ -117,8 +118,13 @@ def merge_copies(copies: Sequence[Copy], rules: UrlRules | None = None) -> Recor
             if image.url not in {i.url for i in images}:
                 images.append(image)
     date_published = canonical.record.date_published or base.date_published
+    texts = {}
+    if ext.licence.republish == "link":  # every copy is link-only: our words only, for the merged URL
+        texts = {"summary": link_summary(original_name, canonical_url, paywalled=ext.paywalled),
+                 "content_text": attribution, "content_html": None}
     return base.model_copy(
         update={
+            **texts,
             "id": record_id(canonical_url),
             "url": canonical_url,
             "title": title,
