@@ -150,7 +150,8 @@ def test_cut_never_exceeds_the_limit_and_keeps_most_of_a_giant_word() -> None:
         ("T<script>alert(1)</script>", "T"),  # script content dropped, not kept as text
         ("T<style>p{}</style>", "T"),
         ("<img src=x onerror=alert(1)>Summary", "Summary"),
-        ("tag<svg onload=alert(1)>x</svg>", "tag"),
+        ("tag <svg onload=alert(1)>x</svg>", "tag x"),  # the element goes, its text stays
+        ("<svg><script>alert(1)</script><style>s</style></svg>Ports", "Ports"),
         ("T&lt;script&gt;", "T"),  # decoded once it is a tag: markup, removed
         ("T&amp;lt;script&amp;gt;", "T&lt;script&gt;"),  # decoded once it is text that says so
         ("&#x3C;img src=x onerror=alert(1)&#x3E;x", "x"),

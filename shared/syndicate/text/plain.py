@@ -35,7 +35,7 @@ from .cut import cut_at_word
 
 #: Elements whose content is not text a reader sees: dropped with the element.
 HIDDEN_CONTENT_TAGS = frozenset(
-    {"script", "style", "template", "iframe", "noscript", "noembed", "noframes", "svg", "head"}
+    {"script", "style", "template", "iframe", "noscript", "noembed", "noframes", "head"}
 )
 
 # A space before each block-level tag, so "<p>a</p><p>b</p>" reads "a b", not "ab". The
