@@ -81,8 +81,26 @@ HOSTILE = [
     ("textarea-break", "<textarea></textarea><img src=x onerror=alert('textarea-break')></textarea>"),
     ("a-title-break", "<a title=\"&quot;><img src=x onerror=alert('a-title-break')>\" href=\"/ok\">t</a>"),
     ("direct-push", "<img src=x onerror=\"window.__xss.push('direct-push')\">"),
+    # Escaped markup is text and must stay text: at the very start of the fragment (where the
+    # link pass once joined the leading text back unescaped), in a tag the sanitizer strips,
+    # after a comment. A live <img> here would ask tracker.test for its pixel.
+    ("escaped-leading",
+     "&lt;a href=\"javascript:alert('escaped-leading')\"&gt;&lt;img src=https://tracker.test/lead.gif "
+     "onerror=alert('escaped-leading')&gt;&lt;/a&gt; is text<p>after</p>"),
+    ("escaped-in-stripped-div",
+     "<div>&lt;img src=https://tracker.test/div.gif onerror=alert('escaped-in-stripped-div')&gt;</div><p>p</p>"),
+    ("escaped-after-comment",
+     "<!-- c -->&lt;img src=https://tracker.test/comment.gif onerror=alert('escaped-after-comment')&gt;"),
+    ("escaped-double", "&amp;lt;img src=https://tracker.test/double.gif onerror=alert('escaped-double')&amp;gt;"),
 ]
 NAMES = [name for name, _ in HOSTILE]
+#: Fragments whose markup is escaped: after sanitizing, their text still says what they said.
+ESCAPED = {
+    "escaped-leading": "<a href=\"javascript:alert('escaped-leading')\"><img src=https://tracker.test/lead.gif",
+    "escaped-in-stripped-div": "<img src=https://tracker.test/div.gif onerror=",
+    "escaped-after-comment": "<img src=https://tracker.test/comment.gif onerror=",
+    "escaped-double": "&lt;img src=https://tracker.test/double.gif",
+}
 
 #: Raw fragments for the positive controls, one per way a script gets triggered.
 CONTROLS = {
@@ -130,6 +148,15 @@ def test_sanitized_markup_has_nothing_active(sanitized):
                 if attr.lower() in URL_ATTRS:
                     scheme = urlsplit(_CONTROL_CHARS.sub("", value)).scheme.lower()
                     assert scheme in ("", "http", "https", "mailto"), (name, attr, value)
+
+
+def test_escaped_markup_stays_escaped(sanitized):
+    """Escaped markup comes out as the same text, not as elements: no <a>, no <img>."""
+    out = dict(sanitized)
+    for name, text in ESCAPED.items():
+        root = lxml.html.fragment_fromstring(out[name], create_parent="div")
+        assert [el.tag for el in root.iter() if el.tag in ("a", "img")] == [], (name, out[name])
+        assert text in root.text_content(), (name, out[name])
 
 
 def test_no_hostile_fragment_runs_a_script_in_chromium(harness, sanitized):

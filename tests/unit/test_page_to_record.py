@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
+import logging
 from pathlib import Path
 
 import pytest
 
 from syndicate.attribution.licences import decide_licence, licence_label, spdx_from_text, spdx_from_url
-from syndicate.attribution.record import build_record
+from syndicate.attribution.record import (
+    MAX_AFFILIATION_CHARS,
+    MAX_BIO_CHARS,
+    MAX_NAME_CHARS,
+    MAX_TAG_CHARS,
+    MAX_TAGS,
+    MAX_TITLE_CHARS,
+    build_record,
+)
+from syndicate.dedup.merge import Copy, merge_copies
 from syndicate.extract import ExtractError, extract_article, sanitize_html
-from syndicate.model import ArticleMessage, FeedEntry, Licence
-from syndicate.registry import parse_registry
+from syndicate.model import Article, ArticleMessage, Author, FeedEntry, Image, Licence
+from syndicate.registry import Partner, parse_registry
 
 SITE = Path(__file__).resolve().parents[2] / "demo" / "syndicate_demo" / "site"
 BASE = "http://127.0.0.1:8000"
@@ -181,3 +193,134 @@ def test_sanitizer_strips_active_content_and_absolutizes():
         assert bad not in clean, bad
     assert 'href="https://blogs.lse.ac.uk/a"' in clean
     assert 'src="https://blogs.lse.ac.uk/cff/post/i.png"' in clean
+
+
+@pytest.mark.parametrize(
+    "fragment",
+    [
+        '&lt;a href="https://evil.test/"&gt;&lt;img src=x&gt;&lt;/a&gt; text<p>after <a href="/a">a</a></p>',
+        '<div>&lt;a href="https://evil.test/"&gt;&lt;img src=x&gt;&lt;/a&gt; text</div><p>p</p>',  # div stripped
+        '<!-- c -->&lt;a href="https://evil.test/"&gt;&lt;img src=x&gt;&lt;/a&gt; text',
+    ],
+)
+def test_escaped_markup_at_the_start_stays_escaped(fragment):
+    """The text before the first element is text: the link pass must escape it too."""
+    clean = sanitize_html(fragment, "https://blogs.lse.ac.uk/cff/post/")
+    assert clean.startswith('&lt;a href="https://evil.test/"&gt;&lt;img src=x&gt;&lt;/a&gt; text'), clean
+    assert "<img" not in clean and '<a href="https://evil.test/"' not in clean
+
+
+# --- link-only records and plain-text fields -------------------------------------------------------
+
+LINK_PARTNER = Partner(
+    id="coastal-ledger", name="Coastal Ledger", homepage="https://coastal-ledger.test/", feeds=(),
+    profile="generic", licence=Licence(spdx="LicenseRef-All-Rights-Reserved", republish="link"),
+)
+CC_BY = Licence(spdx="CC-BY-4.0", url="https://creativecommons.org/licenses/by/4.0/", republish="full")
+FULL_PARTNER = dataclasses.replace(LINK_PARTNER, licence=CC_BY)
+ARTICLE_URL = "https://coastal-ledger.test/news/2024/10/07/ferry/"
+
+
+def _article(**fields) -> Article:
+    base = dict(
+        url=ARTICLE_URL,
+        title="Ferry Operator Adds Winter Sailings",
+        text="Islanders will be able to reach the mainland twice a day this winter. " * 20,
+        html="<p>Islanders will be able to reach the mainland twice a day this winter.</p>",
+        authors=[Author(name="Jane Roe", url="https://coastal-ledger.test/jane/",
+                        bio="Jane Roe covers transport for the Coastal Ledger.", affiliation="Coastal Ledger")],
+        description="The island ferry will run twice a day through the winter.",
+        images=[Image(url="https://coastal-ledger.test/ferry.jpg", credit="Photo: Harbour Archive")],
+    )
+    return Article(**(base | fields))
+
+
+def _message(**entry) -> ArticleMessage:
+    return ArticleMessage(partner="coastal-ledger", feed_url="https://coastal-ledger.test/feed/",
+                          canonical_url=ARTICLE_URL, entry=FeedEntry(url=ARTICLE_URL, **entry), entry_hash="h")
+
+
+@pytest.mark.parametrize("paywalled", [False, True])
+def test_link_only_record_carries_no_partner_text(paywalled):
+    """Title, authors, URL, dates and attribution: no description, feed summary, body, bio or credit."""
+    msg = _message(title="Ferry Operator Adds Winter Sailings", authors=["Jane Roe"],
+                   summary="A feed summary the partner wrote.", published="2024-10-07T06:00:00Z", tags=["Transport"])
+    partner = FULL_PARTNER if paywalled else LINK_PARTNER  # a paywall makes even a full partner link-only
+    item = build_record(partner, msg, _article(paywalled=paywalled), fetched_at="2026-11-28T00:00:00Z").to_item()
+    ext = item["_syndicate"]
+    assert ext["licence"]["republish"] == "link"
+    lead = "Members-only article; read it at" if paywalled else "Read it at"
+    assert item["summary"] == f"{lead} Coastal Ledger: {ARTICLE_URL}"
+    assert item["content_text"] == ext["attribution"] and "content_html" not in item
+    assert ext["authors"] == [{"name": "Jane Roe", "url": "https://coastal-ledger.test/jane/",
+                               "affiliation": "Coastal Ledger"}]
+    assert ext["images"] == []
+    published = json.dumps(item, ensure_ascii=False)
+    for partner_text in ("Islanders", "twice a day", "feed summary", "covers transport", "Harbour Archive"):
+        assert partner_text not in published, partner_text
+    assert item["title"] == "Ferry Operator Adds Winter Sailings" and item["tags"] == ["Transport"]
+    assert item["date_published"] == "2024-10-07T06:00:00Z" and item["url"] == ARTICLE_URL
+
+
+def test_hostile_fields_come_out_plain():
+    msg = _message(title="T<script>alert(1)</script>", summary="<img src=x onerror=alert(1)>Summary\x07 text",
+                   authors=["<script>alert(1)</script>", "Jane <b>Roe</b>"], tags=["<svg onload=alert(1)>", "Ports"])
+    article = _article(authors=[Author(name="Jane Roe", bio="<img src=x onerror=alert(1)>Writes.",
+                                       affiliation="<i>Ledger</i>", url="javascript:alert(1)")],
+                       description=None, tags=["<b onmouseover=alert(1)>Harbour</b>", "<svg onload=alert(1)></svg>"])
+    item = build_record(FULL_PARTNER, msg, article, fetched_at="2026-11-28T00:00:00Z").to_item()
+    assert item["title"] == "T"
+    assert item["summary"] == "Summary text"
+    assert item["tags"] == ["Ports", "Harbour"]
+    assert item["_syndicate"]["authors"] == [{"name": "Jane Roe", "bio": "Writes.", "affiliation": "Ledger"}]
+    assert item["authors"] == [{"name": "Jane Roe"}]
+    published = json.dumps({k: v for k, v in item.items() if k != "content_html"}, ensure_ascii=False)
+    for bad in ("<script", "<img", "<svg", "alert(1)", "javascript:", "\\u0007"):
+        assert bad not in published, bad
+
+
+def test_fields_are_capped_and_the_cut_is_logged(caplog):
+    msg = _message(title="word " * 200, tags=[f"tag{i}" for i in range(45)] + ["x" * 150],
+                   authors=["N" * 300])
+    article = _article(authors=[Author(name="Jane Roe", bio="b " * 2000, affiliation="a " * 400)])
+    with caplog.at_level(logging.WARNING, logger="syndicate.attribution"):
+        item = build_record(FULL_PARTNER, msg, article, fetched_at="2026-11-28T00:00:00Z").to_item()
+    assert len(item["title"]) <= MAX_TITLE_CHARS and item["title"].endswith("…")
+    assert len(item["tags"]) == MAX_TAGS and all(len(t) <= MAX_TAG_CHARS for t in item["tags"])
+    jane, long_name = item["_syndicate"]["authors"]
+    assert len(jane["bio"]) <= MAX_BIO_CHARS and len(jane["affiliation"]) <= MAX_AFFILIATION_CHARS
+    assert len(long_name["name"]) <= MAX_NAME_CHARS
+    [line] = [r.getMessage() for r in caplog.records if r.name == "syndicate.attribution"]
+    assert ARTICLE_URL in line
+    for what in ("title 999 > 300", "tag 150 > 100", "16 tags over 30 dropped", "author name 300 > 200",
+                 "bio of Jane Roe", "affiliation of Jane Roe"):
+        assert what in line, what
+
+
+def test_nothing_is_logged_when_nothing_is_cut(caplog):
+    with caplog.at_level(logging.WARNING, logger="syndicate.attribution"):
+        build_record(FULL_PARTNER, _message(title="Short"), _article(), fetched_at="2026-11-28T00:00:00Z")
+    assert [r for r in caplog.records if r.name == "syndicate.attribution"] == []
+
+
+def test_merged_link_only_copies_carry_no_text_and_point_at_the_original():
+    """Copies of one article from two link-only partners merge into a record with our words only,
+    naming the original (the earlier copy) and its URL, not the copy the record was built from."""
+    other = dataclasses.replace(LINK_PARTNER, id="harbour-news", name="Harbour News",
+                                homepage="https://harbour-news.test/", rank=1)
+    later_url = "https://harbour-news.test/2024/10/08/ferry/"
+    first = build_record(LINK_PARTNER, _message(title="Ferry", published="2024-10-07T06:00:00Z",
+                                                summary="Islanders will be able to reach the mainland."),
+                         _article(), fetched_at="2026-11-28T00:00:00Z")
+    later_msg = ArticleMessage(partner=other.id, feed_url="https://harbour-news.test/feed/", canonical_url=later_url,
+                               entry=FeedEntry(url=later_url, title="Ferry", published="2024-10-08T06:00:00Z"),
+                               entry_hash="h")
+    later = build_record(other, later_msg, _article(url=later_url), fetched_at="2026-11-28T00:00:00Z")
+    merged = merge_copies([Copy(later, other.name, 1), Copy(first, LINK_PARTNER.name, 0)]).to_item()
+    assert merged["url"] == ARTICLE_URL
+    assert merged["summary"] == f"Read it at Coastal Ledger: {ARTICLE_URL}"
+    assert merged["content_text"] == merged["_syndicate"]["attribution"] and "content_html" not in merged
+    assert "republished on Harbour News" in merged["content_text"]
+    published = json.dumps(merged, ensure_ascii=False)
+    for partner_text in ("Islanders", "twice a day", "covers transport", "Harbour Archive"):
+        assert partner_text not in published, partner_text

@@ -84,7 +84,7 @@ def test_saved_page_gives_expected_record(case: Path):
     for key in ("authors", "licence", "claimed_licence", "images", "original_publisher", "paywalled"):
         if key in expected:
             assert ext.get(key) == expected[key], key  # null: the key is absent
-    for key in ("title", "date_published", "summary"):
+    for key in ("title", "date_published", "summary", "tags"):
         if key in expected:
             assert item[key] == expected[key], key
     if "republish" in expected:
@@ -103,6 +103,8 @@ def test_saved_page_gives_expected_record(case: Path):
         assert phrase not in text, f"boilerplate left in the text: {phrase!r}"
         if "content_html" in item:
             assert phrase not in item["content_html"], f"boilerplate left in content_html: {phrase!r}"
+    for phrase in expected.get("content_html_includes", []):
+        assert phrase in item.get("content_html", ""), f"not in content_html as it should be: {phrase!r}"
     for phrase in expected.get("text_includes", []):
         assert text.count(phrase) == 1, f"{phrase!r} should appear exactly once"
     for phrase in expected.get("never_published", []):

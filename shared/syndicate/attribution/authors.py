@@ -13,6 +13,7 @@ import unicodedata
 from collections.abc import Iterable
 
 from ..model import Author
+from ..text.plain import plain_text
 from .limits import MAX_AUTHORS, bounded, log
 from .page import Byline, PageFacts
 
@@ -30,6 +31,21 @@ def _is_org_of(name: str, byline: Byline) -> bool:
     return bool(key) and key in name_key(byline.org) and key not in {name_key(n) for n in byline.names}
 
 
+def _plain_author(author: Author, name: str) -> Author:
+    """The author with plain-text name, bio and affiliation (a page or feed may put markup
+    in any of them); emptied fields become None, and a URL that is not http(s) (javascript:,
+    data:) is no URL: readers follow it from a downstream page."""
+    url = author.url if author.url and author.url.strip().lower().startswith(("http://", "https://")) else None
+    return author.model_copy(
+        update={
+            "name": name,
+            "url": url,
+            "bio": plain_text(author.bio, html=False) or None,
+            "affiliation": plain_text(author.affiliation, html=False) or None,
+        }
+    )
+
+
 def merge_authors(
     *sources: Iterable[Author | str], byline: Byline | None = None, url: str | None = None
 ) -> list[Author]:
@@ -38,7 +54,9 @@ def merge_authors(
     Later sources only add what earlier ones lack (url, bio, affiliation); a body byline's
     people come first and organisation credits that the byline names as affiliation drop out.
     At most `limits.MAX_AUTHORS` people, each with fields cut to their limits; what is cut is
-    logged with `url` (the page or record the authors are for).
+    logged with `url` (the page or record the authors are for). Names, bios and affiliations
+    come out as plain text (`text.plain`, for values already decoded: idempotent, so merging
+    merged authors again changes nothing); a name that is nothing but markup is no author.
     """
     merged: dict[str, Author] = {}
     dropped = 0
@@ -48,17 +66,17 @@ def merge_authors(
     ordered.extend(sources)
     for source in ordered:
         for entry in source:
-            author = Author(name=entry) if isinstance(entry, str) else entry
-            name = " ".join(author.name.split())
+            name = plain_text(entry if isinstance(entry, str) else entry.name, html=False)
             if not name or (byline and _is_org_of(name, byline)):
                 continue
+            author = _plain_author(Author(name=name) if isinstance(entry, str) else entry, name)
             key = name_key(name)
             known = merged.get(key)
             if known is None:
                 if len(merged) >= MAX_AUTHORS:
                     dropped += 1
                     continue
-                merged[key] = bounded(author.model_copy(update={"name": name}), url)
+                merged[key] = bounded(author, url)
                 continue
             updates = {
                 f: getattr(author, f)
@@ -83,7 +101,7 @@ def page_authors(facts: PageFacts, extracted: Iterable[str] = ()) -> list[Author
     out = []
     for author in authors:
         box = boxes.get(name_key(author.name))
-        if box and box.affiliation:
-            author = author.model_copy(update={"affiliation": box.affiliation})
+        if box and (affiliation := plain_text(box.affiliation, html=False)):
+            author = author.model_copy(update={"affiliation": affiliation})
         out.append(author)
     return out

@@ -1,26 +1,99 @@
 """Article + feed entry + partner -> the Record we publish, with rights decided.
 
 This is where the editorial rules live: who gets credit, under which licence, and how
-much of the text we may show. Everything here is pure: plain data in, a Record out.
+much of the text we may show. Everything here is pure: plain data in, a Record out (and a
+log line naming the URL when a field had to be cut to its cap).
+
+Two rules about text hold for every record:
+
+- Link-only means title, authors, URL, dates and attribution. A link-only record (the
+  registry says so, or the page is paywalled) carries no text of the partner's: no
+  description, no feed summary, no body, no author bios, no image credits. Its `summary`
+  (DESIGN: always present) is our own sentence pointing at the article (`link_summary`).
+- Title, summary, tags and author names, bios and affiliations are plain text
+  (`text.plain.plain_text`: no markup or control characters, script content dropped) and
+  capped (the caps below); what a cap cut is logged on `syndicate.attribution`.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Sequence
 from datetime import date
 
 from ..dedup.urls import record_id
 from ..extract.profiles import get_profile
 from ..extract.sanitize import sanitize_html
-from ..model import Article, ArticleMessage, FeedAuthor, Licence, Publisher, Record, Republish, SyndicateExt
+from ..model import Article, ArticleMessage, Author, FeedAuthor, Licence, Publisher, Record, Republish, SyndicateExt
 from ..registry import Partner
 from ..text.cut import cut_at_word
+from ..text.plain import plain_text
 from .authors import merge_authors
 from .licences import decide_licence, licence_label
 from .page import Byline
 
 CHANGES = "boilerplate removed"
+
+log = logging.getLogger("syndicate.attribution")
+
+#: Caps on what one record carries (the summary's is the `summary_chars` setting).
+MAX_TITLE_CHARS = 300
+MAX_TAGS = 30
+MAX_TAG_CHARS = 100
+MAX_NAME_CHARS = 200
+MAX_AFFILIATION_CHARS = 300
+MAX_BIO_CHARS = 1000
+
+
+def link_summary(publisher: str, url: str, *, paywalled: bool = False) -> str:
+    """The summary of a link-only record: our words, none of the partner's text.
+
+    'Read it at LSE Blogs: https://...' ('Members-only article; read it at ...' when paywalled).
+    """
+    lead = "Members-only article; read it at" if paywalled else "Read it at"
+    return f"{lead} {publisher}: {url}"
+
+
+class _Cuts:
+    """Plain text to a cap, remembering what was cut so one log line can name it all."""
+
+    def __init__(self) -> None:
+        self.cut: list[str] = []
+
+    def text(self, value: str | None, limit: int, what: str) -> str:
+        flat = plain_text(value, html=False)
+        if len(flat) > limit:
+            self.cut.append(f"{what} {len(flat)} > {limit} chars ({cut_at_word(flat, 60)!r})")
+            return cut_at_word(flat, limit)
+        return flat
+
+    def tags(self, values: Sequence[str]) -> list[str]:
+        tags: list[str] = []
+        for value in values:
+            tag = self.text(value, MAX_TAG_CHARS, "tag")
+            if tag and tag not in tags:
+                tags.append(tag)
+        if len(tags) > MAX_TAGS:
+            dropped = tags[MAX_TAGS:]
+            self.cut.append(f"{len(dropped)} tags over {MAX_TAGS} dropped ({', '.join(dropped[:5])}...)")
+            del tags[MAX_TAGS:]
+        return tags
+
+    def author(self, author: Author, *, bio: bool) -> Author:
+        name = self.text(author.name, MAX_NAME_CHARS, "author name")
+        return author.model_copy(
+            update={
+                "name": name,
+                "bio": (self.text(author.bio, MAX_BIO_CHARS, f"bio of {name}") or None) if bio else None,
+                "affiliation": self.text(author.affiliation, MAX_AFFILIATION_CHARS, f"affiliation of {name}")
+                or None,
+            }
+        )
+
+    def report(self, url: str) -> None:
+        if self.cut:
+            log.warning("record %s: cut to the caps: %s", url, "; ".join(self.cut))
 
 
 def join_names(names: list[str]) -> str:
@@ -85,16 +158,12 @@ def content_sha256(text: str) -> str:
     return hashlib.sha256(normalized.encode("utf-8")).hexdigest()
 
 
-def _usable_summary(value: str | None, bad: tuple[str, ...], teaser: str | None) -> str | None:
-    """A summary that is the article's own: not a sign-up blurb, not paywalled teaser text."""
-    if not value or not value.strip():
+def _usable_summary(value: str, bad: tuple[str, ...]) -> str | None:
+    """A summary that is the article's own, not a sign-up blurb. (A paywalled page's teaser
+    never gets here: a paywalled record is link-only and shows no text at all.)"""
+    if not value or any(value.casefold().startswith(b.casefold()) for b in bad):
         return None
-    flat = " ".join(value.split())
-    if any(flat.casefold().startswith(b.casefold()) for b in bad):
-        return None
-    if teaser and flat[:80].casefold() in " ".join(teaser.split()).casefold():
-        return None
-    return flat
+    return value
 
 
 def decide_republish(licence: Licence, paywalled: bool) -> Republish:
@@ -113,7 +182,8 @@ def build_record(
     """Assemble one record: authors from every source, licence, republishing decision."""
     entry = message.entry
     profile = get_profile(partner.profile)
-    title = entry.title or article.title or message.canonical_url
+    cuts = _Cuts()
+    title = cuts.text(entry.title or article.title, MAX_TITLE_CHARS, "title") or message.canonical_url
     byline = Byline([a.name for a in article.authors], article.byline_org, "") if article.byline_org else None
     authors = merge_authors(article.authors, entry.authors, byline=byline, url=article.url)
     names = [a.name for a in authors]
@@ -123,21 +193,25 @@ def build_record(
     licence = decision.licence
     republish = decide_republish(licence, article.paywalled)
     licence = licence.model_copy(update={"republish": republish})
-    teaser = article.text if article.paywalled else None
-    summary = next(
-        (
-            s
-            for s in (
-                _usable_summary(article.description, profile.bad_summaries, teaser),
-                _usable_summary(entry.summary, profile.bad_summaries, teaser),
-            )
-            if s
-        ),
-        None,
-    )
-    if summary is None:
-        summary = f"{title}: members-only article." if article.paywalled else article.text
-    summary = cut_at_word(summary, summary_chars)
+
+    link_only = republish == "link"
+    authors = [cuts.author(a, bio=not link_only) for a in authors]  # a bio is the partner's text
+    names = [a.name for a in authors]
+    if link_only:  # no text of the partner's: not the description, not the feed's, not the body
+        summary = link_summary(partner.name, message.canonical_url, paywalled=article.paywalled)
+    else:
+        summary = next(
+            (
+                s
+                for s in (
+                    _usable_summary(plain_text(article.description, html=False), profile.bad_summaries),
+                    _usable_summary(plain_text(entry.summary, html=False), profile.bad_summaries),
+                )
+                if s
+            ),
+            None,
+        ) or plain_text(article.text[: summary_chars * 20], html=False)  # the head is enough: no 600 kB pass
+        summary = cut_at_word(summary, summary_chars)
     date_published = entry.published or article.date
     original = article.original_publisher or Publisher(
         name=partner.name, url=message.canonical_url, date_published=(date_published or "")[:10] or None
@@ -150,6 +224,8 @@ def build_record(
         content_text = summary
     else:
         content_text = line
+    tags = cuts.tags(entry.tags + article.tags)
+    cuts.report(message.canonical_url)
     return Record(
         id=record_id(message.canonical_url),
         url=message.canonical_url,
@@ -160,7 +236,7 @@ def build_record(
         content_html=content_html,
         content_text=content_text,
         language=article.language,
-        tags=list(dict.fromkeys(entry.tags + article.tags)),
+        tags=tags,
         _syndicate=SyndicateExt(
             partner=partner.id,
             source_url=article.url,
@@ -170,7 +246,7 @@ def build_record(
             licence=licence,
             claimed_licence=decision.claimed,
             attribution=line,
-            images=article.images,
+            images=[] if link_only else article.images,  # image credits are the partner's text
             paywalled=article.paywalled,
             content_sha256=content_sha256(article.text),
             fetched_at=fetched_at,

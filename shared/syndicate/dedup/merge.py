@@ -12,7 +12,8 @@ copies found to be near-duplicates are merged here. The rules, in the order they
   nothing: a page's words never point a record at a URL we did not fetch ourselves.
 - the text republished, and its licence: the most permissive licence among the copies,
   each of which legitimately covers its own copy's text (LSE's CC BY covers the LSE copy);
-  ties go to the canonical copy.
+  ties go to the canonical copy. When that is link-only, every copy is, and the merged
+  record carries no text either: its summary names the original and its URL.
 - authors: everyone any copy credits, details combined (bios from one, affiliation from
   another); the other copies go into `also_published_at`; the attribution names both.
 
@@ -27,7 +28,7 @@ from dataclasses import dataclass
 
 from ..attribution.authors import merge_authors, name_key
 from ..attribution.licences import rank
-from ..attribution.record import attribution_line
+from ..attribution.record import attribution_line, link_summary
 from ..model import FeedAuthor, Image, Placement, Publisher, Record
 from .urls import record_id
 
@@ -128,8 +129,13 @@ def merge_copies(copies: Sequence[Copy]) -> Record:
             if image.url not in {i.url for i in images}:
                 images.append(image)
     date_published = canonical.record.date_published or base.date_published
+    texts = {}
+    if ext.licence.republish == "link":  # every copy is link-only: our words only, for the merged URL
+        texts = {"summary": link_summary(original.name, canonical_url, paywalled=ext.paywalled),
+                 "content_text": attribution, "content_html": None}
     return base.model_copy(
         update={
+            **texts,
             "id": record_id(canonical_url),
             "url": canonical_url,
             "title": title,

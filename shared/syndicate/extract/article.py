@@ -25,6 +25,7 @@ from ..errors import UrlError
 from ..model import Article, Licence
 from ..text.decoding import bom, decode, sniff
 from ..text.names import split_names
+from ..text.plain import plain_text
 from .profiles import Profile, get_profile
 
 
@@ -104,7 +105,7 @@ def extract_article(
         raise ExtractError(url, f"cannot parse page: {exc}") from exc
     if doc is None or isinstance(doc, dict) or doc.body is None:
         raise ExtractError(url, "no article text found")
-    text = plain_text(doc.body)
+    text = body_text(doc.body)
     rich_body = rich.body if rich is not None and not isinstance(rich, dict) and rich.body is not None else None
     html_tree = convert_to_html(rich_body if rich_body is not None else doc.body)
     body = html_tree.find("body")
@@ -118,32 +119,38 @@ def extract_article(
     html = "".join(lxml.etree.tostring(child, encoding="unicode", method="html") for child in children)
     if not text.strip():
         raise ExtractError(url, "no article text found")
+    # trafilatura's own author guess is a fallback only: it is normalized past recognition
+    # (a JSON-LD name holding "<script>alert(1)</script>Maria" becomes "Alertmaria"), while
+    # the page's metadata, bylines and author boxes are read as they are written.
     extracted_authors = split_names(doc.author) if doc.author else []
     licence = None
     if facts.licence:
         licence = Licence(spdx=facts.licence[0], url=facts.licence[1], source="page", republish="link")
+    authors = page_authors(facts) or page_authors(facts, extracted_authors)
+    # Titles, descriptions, tags and names are plain text (text.plain): the parser decoded
+    # their entities once already, so only markup and control characters go.
     article = Article(
         url=url,
-        title=doc.title or None,
+        title=plain_text(doc.title, html=False) or None,
         text=text.strip(),
         html=html,
-        authors=page_authors(facts, extracted_authors),
+        authors=authors,
         date=doc.date or None,
-        description=facts.description or doc.description or None,
-        sitename=doc.sitename or None,
+        description=plain_text(facts.description or doc.description, html=False) or None,
+        sitename=plain_text(doc.sitename, html=False) or None,
         language=doc.language or None,
         licence=licence,
         canonical_url=facts.canonical_url or (doc.url if doc.url and doc.url != url else None),
-        tags=[t for t in (doc.categories or []) + (doc.tags or []) if t],
+        tags=[t for t in ((plain_text(t, html=False)) for t in (doc.categories or []) + (doc.tags or [])) if t],
         original_publisher=facts.original,
-        byline_org=facts.byline.org if facts.byline else None,
+        byline_org=(plain_text(facts.byline.org, html=False) or None) if facts.byline else None,
         images=facts.images,
         paywalled=facts.paywalled,
     )
     return prof.finish(article)
 
 
-def plain_text(body: Any) -> str:
+def body_text(body: Any) -> str:
     """The body as plain text: no image placeholders, no markup (the HTML keeps those)."""
     tree = copy.deepcopy(body)
     lxml.etree.strip_tags(tree, "ref", "hi")  # link targets and emphasis are markup, not text

@@ -8,6 +8,8 @@ relative link means nothing once the text leaves the partner's site.
 
 from __future__ import annotations
 
+import html
+
 import lxml.html
 import nh3
 
@@ -28,12 +30,18 @@ URL_SCHEMES = {"http", "https", "mailto"}
 
 
 def absolutize(fragment: str, base_url: str) -> str:
-    """Rewrite relative href/src in an HTML fragment against the page URL."""
+    """Rewrite relative href/src in an HTML fragment against the page URL.
+
+    The fragment is parsed into a wrapper element and serialized back. Text before the first
+    element (`root.text`) is text, so it is escaped like every other text node: parsing
+    decoded `&lt;a href=...&gt;` to "<a href=...>", and joining that back raw would turn
+    escaped markup into live markup. (Each child's tail is escaped by its own serialization.)
+    """
     if not fragment.strip():
         return ""
     root = lxml.html.fragment_fromstring(fragment, create_parent="div")
     root.make_links_absolute(base_url, resolve_base_href=False, handle_failures="discard")
-    inner = (root.text or "") + "".join(
+    inner = html.escape(root.text or "", quote=False) + "".join(
         lxml.html.tostring(child, encoding="unicode") for child in root
     )
     return inner

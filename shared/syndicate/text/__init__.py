@@ -4,5 +4,5 @@
   windows-1252 fallback). Feeds and pages differ only in where the declaration comes from.
 - `names`: one string naming several people -> the names.
 - `cut`: a text cut at a word to fit a limit, marked with an ellipsis.
-- `plain`: a field that may hold HTML -> plain text (no markup, entities decoded once).
+- `plain`: a field that may hold HTML (title, summary, tag, name) -> plain text, markup-free.
 """

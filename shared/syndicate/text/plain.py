@@ -1,94 +1,91 @@
-"""A field that may hold HTML -> plain text: what a title, summary, tag or name must be.
+"""A field that may hold HTML -> its plain text: one rule for titles, summaries, tags and names.
 
-Feeds put HTML in fields that are text to us (feedparser hands an RSS title over as HTML
-when it sees entities or tags in it), and a careless or hostile feed puts scripts there.
-Our plain-text fields carry no markup at all, so a consumer that forgets to escape them
-renders nothing live. The rule:
+Feeds and pages hand us titles, descriptions, categories and author names that are
+sometimes HTML ("Trade &amp; aid", "<em>Belt</em> and Road"), sometimes plain text, and
+sometimes hostile (`<img src=x onerror=...>`, `<script>` in a `dc:creator`). JSON Feed's
+`title`, `summary`, `tags` and author `name` are plain text; what we publish in them carries
+no markup, so that even a site that puts them into a page without escaping gets none from us.
 
-* The value is read the way a browser reads HTML (lxml's HTML parser): tags are removed,
-  `<script>`, `<style>` and `<template>` are removed with their content, comments too.
-* Entities are decoded exactly once, by that parse: `&amp;lt;b&amp;gt;` becomes the text
-  `&lt;b&gt;`, never `<b>`. A second decode is how an escaped `<script>` came back to life.
-* What that one decode spells as a tag (`&lt;img onerror=...&gt;` in the HTML, which
-  WordPress's double escaping produces) is removed too, without decoding anything again:
-  the text we hand on never contains `<name ...>`, whoever renders it.
-* A `<` with no `>` anywhere after it cannot open a tag: it stays text ("x<y", "<<<").
-* Control characters (C0 but tab and line ends, DEL, C1), lone surrogates and the two
-  non-characters U+FFFE/U+FFFF are removed; whitespace is folded to single spaces. Block
-  elements and `<br>` separate words; inline ones (`<b>`, `<a>`, ...) do not.
+The rule, in order:
 
-Linear in the length of the value (one parser pass, one regex pass without backtracking).
+1. The value is read as an HTML fragment by nh3 (html5ever, the parser browsers follow),
+   keeping no tag at all: tags go, their text stays, and the content of script, style and
+   the other elements whose content is not text to a reader (template, iframe, noscript,
+   ...) is dropped with them. Block boundaries (p, br, li, ...) become spaces.
+2. Entities are decoded exactly once (nh3 re-escapes the text it keeps; we unescape that),
+   or not at all for a value that is text already (`html=False`).
+3. Control characters (C0/C1 except whitespace), lone surrogates and non-characters are
+   removed.
+4. Markup that survives as text (it was escaped twice in the source, or sat in a raw-text
+   element such as textarea) is markup all the same: complete tags are removed, and a `<`
+   that would still open a tag gets a space after it, so no HTML parser can see a tag in
+   the result, even when someone concatenates it into a page without escaping.
+5. Whitespace is folded to single spaces.
+6. With `max_len`, the text is cut at a word with an ellipsis (`text.cut.cut_at_word`).
 """
 
 from __future__ import annotations
 
 import re
+from html import unescape
 
-import lxml.etree
+import nh3
 
 from .cut import cut_at_word
 
-__all__ = ["plain_text"]
-
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
-# A tag as text spells it (linear: `[^<>]*` stops at the next '<' whatever follows).
-_TAG_TEXT = re.compile(r"<[A-Za-z/!?][^<>]*>")
-_DROPPED = frozenset({"script", "style", "template"})
-# Elements that run inside a line of text: no word break around them.
-_INLINE = frozenset(
-    {
-        "a", "abbr", "acronym", "b", "bdi", "bdo", "big", "cite", "code", "data", "del", "dfn", "em", "font",
-        "i", "ins", "kbd", "label", "mark", "nobr", "q", "s", "samp", "small", "span", "strike", "strong",
-        "sub", "sup", "time", "tt", "u", "var", "wbr",
-    }
-)  # fmt: skip
-_PARSER = lxml.etree.HTMLParser(
-    remove_comments=True, remove_pis=True, no_network=True, recover=True, default_doctype=False
+#: Elements whose content is not text a reader sees: dropped with the element.
+HIDDEN_CONTENT_TAGS = frozenset(
+    {"script", "style", "template", "iframe", "noscript", "noembed", "noframes", "head"}
 )
 
+# A space before each block-level tag, so "<p>a</p><p>b</p>" reads "a b", not "ab". The
+# space may land inside an attribute value or a dropped element: harmless there.
+_BLOCK_TAG = re.compile(
+    r"<(?=/?(?:p|br|div|li|ul|ol|dl|dt|dd|h[1-6]|tr|td|th|table|blockquote|section|article|header|"
+    r"footer|aside|nav|figure|figcaption|hr|pre|address)\b)",
+    re.IGNORECASE,
+)
+# A complete tag, comment, declaration or processing instruction left as text.
+_TAG_TEXT = re.compile(r"<[A-Za-z/!?][^<>]*>")
+# What would still open a tag: '<' then a letter, '/', '!' or '?'.
+_TAG_OPEN = re.compile(r"<(?=[A-Za-z/!?])")
+# C0 and C1 controls (tab, newline and carriage return are whitespace and fold below),
+# lone surrogates (they cannot be encoded as UTF-8) and the non-characters U+FFFE/U+FFFF.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 
-def plain_text(value: str | None, limit: int | None = None) -> str:
-    """`value` (text or HTML) as plain text: no markup, entities decoded once, spaces folded.
 
-    With `limit`, cut at a word to at most that many characters (ending in '…' when cut).
-    Never raises; anything that is not a non-empty string gives "".
+def plain_text(value: object, max_len: int | None = None, *, html: bool = True) -> str:
+    """The plain text of a field that may hold HTML: no markup, no control characters,
+    entities decoded once, script and style content dropped, whitespace folded.
+
+    `html=False` is for a value that is text already (a parser decoded it: an element's text,
+    an attribute, a JSON string, a field this function produced): its entities are not
+    decoded again ("Q&amp;A" stays), but markup in it is removed all the same. That form is
+    idempotent, so a later stage may apply it again as a guard without decoding twice.
+
+    Anything that is not a string (None, a number a feed put in a tag) gives "". With
+    `max_len`, the result is at most that many characters, cut at a word and ending in '…'.
     """
-    if not value or not isinstance(value, str):
+    if not isinstance(value, str) or not value:
         return ""
-    text = _CONTROL.sub("", value)
+    text = value if html else value.replace("&", "&amp;")  # text: '&' means '&', not an entity
     if "<" in text or "&" in text:
-        text = _TAG_TEXT.sub("", _html_text(text))
-    folded = " ".join(text.split())
-    return cut_at_word(folded, limit) if limit is not None else folded
-
-
-def _html_text(value: str) -> str:
-    """The text a browser would show for the HTML fragment `value` (script content dropped)."""
-    last_close = value.rfind(">")
-    if "<" in value[last_close + 1 :]:  # no '>' after it: not a tag, however it looks
-        value = value[: last_close + 1] + value[last_close + 1 :].replace("<", "&lt;")
-    try:
-        root = lxml.etree.fromstring("<html><body>" + value, _PARSER)
-    except (lxml.etree.LxmlError, ValueError):
-        return ""
-    body = root.find("body") if root is not None else None
-    if body is None:
-        return ""
-    parts: list[str] = []
-    walker = lxml.etree.iterwalk(body, events=("start", "end"))
-    for event, element in walker:
-        tag = element.tag if isinstance(element.tag, str) else ""
-        if event == "start":
-            if tag.lower() in _DROPPED:
-                walker.skip_subtree()  # its "end" still comes, and takes the tail
-                continue
-            if tag.lower() not in _INLINE:
-                parts.append(" ")
-            if element.text and tag:
-                parts.append(element.text)
-        else:
-            if tag.lower() not in _INLINE:
-                parts.append(" ")
-            if element is not body and element.tail:
-                parts.append(element.tail)
-    return _CONTROL.sub("", "".join(parts))
+        text = nh3.clean(
+            _BLOCK_TAG.sub(" <", text),
+            tags=set(),
+            clean_content_tags=set(HIDDEN_CONTENT_TAGS),
+            attributes={},
+            strip_comments=True,
+        )
+        text = unescape(text)
+    text = _CONTROL.sub("", text)  # before the tag check: "<\x85a" must not become "<a" after it
+    if "<" in text:
+        for _ in range(3):  # "<<b>b>" leaves "<b>" behind; bounded, the next line catches the rest
+            text, removed = _TAG_TEXT.subn(" ", text)
+            if not removed:
+                break
+        text = _TAG_OPEN.sub("< ", text)
+    text = " ".join(text.split())
+    if max_len is not None:
+        text = cut_at_word(text, max_len)
+    return text
