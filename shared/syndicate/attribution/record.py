@@ -31,19 +31,21 @@ from ..text.cut import cut_at_word
 from ..text.plain import plain_text
 from .authors import merge_authors
 from .licences import decide_licence, licence_label
+from .limits import MAX_AFFILIATION, MAX_BIO, MAX_NAME
 from .page import Byline
 
 CHANGES = "boilerplate removed"
 
 log = logging.getLogger("syndicate.attribution")
 
-#: Caps on what one record carries (the summary's is the `summary_chars` setting).
+#: Caps on what one record carries (the summary's is the `summary_chars` setting); an author's
+#: fields have one set of limits, `attribution.limits`, applied where authors are merged.
 MAX_TITLE_CHARS = 300
 MAX_TAGS = 30
 MAX_TAG_CHARS = 100
-MAX_NAME_CHARS = 200
-MAX_AFFILIATION_CHARS = 300
-MAX_BIO_CHARS = 1000
+MAX_NAME_CHARS = MAX_NAME
+MAX_AFFILIATION_CHARS = MAX_AFFILIATION
+MAX_BIO_CHARS = MAX_BIO
 
 
 def link_summary(publisher: str, url: str, *, paywalled: bool = False) -> str:

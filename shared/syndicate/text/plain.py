@@ -51,6 +51,7 @@ _TAG_TEXT = re.compile(r"<[A-Za-z/!?][^<>]*>")
 _TAG_OPEN = re.compile(r"<(?=[A-Za-z/!?])")
 # C0 and C1 controls (tab, newline and carriage return are whitespace and fold below),
 # lone surrogates (they cannot be encoded as UTF-8) and the non-characters U+FFFE/U+FFFF.
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 
 
@@ -68,6 +69,7 @@ def plain_text(value: object, max_len: int | None = None, *, html: bool = True) 
     """
     if not isinstance(value, str) or not value:
         return ""
+    value = _SURROGATE.sub("", value)  # lone surrogates cannot reach the parser (not UTF-8)
     text = value if html else value.replace("&", "&amp;")  # text: '&' means '&', not an entity
     if "<" in text or "&" in text:
         text = nh3.clean(
