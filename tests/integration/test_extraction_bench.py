@@ -8,13 +8,11 @@ the scorer live in ../shared beside the repository: without it those tests skip.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
+from fixtures.bench import load_bench
 from fixtures.shared_data import shared_data
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -22,16 +20,7 @@ SAMPLE_PAGES = 15
 TOLERANCE = 0.005
 
 
-def _load_bench() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("extraction_bench", ROOT / "bench" / "extraction_bench.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up by name
-    spec.loader.exec_module(module)
-    return module
-
-
-bench = _load_bench()
+bench = load_bench("extraction_bench")
 
 
 @pytest.fixture(scope="module")

@@ -10,28 +10,17 @@ without it these tests skip.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
+from fixtures.bench import load_bench
 from fixtures.shared_data import shared_data
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _load_bench() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("feedparser_corpus", ROOT / "bench" / "feedparser_corpus.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up by name
-    spec.loader.exec_module(module)
-    return module
-
-
-bench = _load_bench()
+bench = load_bench("feedparser_corpus")
 
 
 @pytest.fixture(scope="module")
