@@ -8,14 +8,11 @@ the scorer live in ../shared beside the repository: without it those tests skip.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from fixtures.bench import load_bench
 from fixtures.shared_data import shared_data
 
-ROOT = Path(__file__).resolve().parents[2]
 SAMPLE_PAGES = 15
 TOLERANCE = 0.005
 

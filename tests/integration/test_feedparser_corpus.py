@@ -17,9 +17,6 @@ import pytest
 from fixtures.bench import load_bench
 from fixtures.shared_data import shared_data
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
 bench = load_bench("feedparser_corpus")
 
 
