@@ -55,6 +55,7 @@ LAYER_PACKAGES = {
     "feedparser": "feedparser",
     "httpx": "httpx",
     "nh3": "nh3",
+    "readability-lxml": "readability",
     "pydantic": "pydantic",
     "PyYAML": "yaml",
     "aws-lambda-powertools": "aws_lambda_powertools",

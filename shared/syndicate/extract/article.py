@@ -89,7 +89,8 @@ def extract_article(
     prune = list(prof.prune_xpath) or None
     try:
         doc = trafilatura.bare_extraction(
-            content, url=url, include_comments=False, include_tables=True, with_metadata=True, prune_xpath=prune
+            content, url=url, include_comments=False, include_tables=True, with_metadata=True, prune_xpath=prune,
+            favor_precision=prof.ensemble,
         )
         rich = None if not with_html else trafilatura.bare_extraction(
             content,
@@ -100,6 +101,7 @@ def extract_article(
             include_images=True,
             include_tables=True,
             prune_xpath=prune,
+            favor_precision=prof.ensemble,
         )
     except (ValueError, TypeError, lxml.etree.LxmlError) as exc:
         raise ExtractError(url, f"cannot parse page: {exc}") from exc
@@ -110,6 +112,8 @@ def extract_article(
     html_tree = convert_to_html(rich_body if rich_body is not None else doc.body)
     body = html_tree.find("body")
     children = list(body) if body is not None else []
+    if prof.ensemble:  # text and HTML come from whichever extractor wins
+        text, children = _ensemble_body(content, text, children)
     facts = read_page_facts(content, url, prof)
     if prof.strip_facts:
         drop = [t for t in (facts.crosspost_text, facts.byline.text if facts.byline else None) if t]
@@ -148,6 +152,14 @@ def extract_article(
         paywalled=facts.paywalled,
     )
     return prof.finish(article)
+
+
+def _ensemble_body(content: str | bytes, text: str, children: list[Any]) -> tuple[str, list[Any]]:
+    """The generic profile's per-page choice between trafilatura and readability (`extract.ensemble`)."""
+    from .ensemble import choose_body  # readability-lxml loads only when a generic page needs it
+
+    chosen = choose_body(content, text, children)
+    return chosen.text, chosen.children
 
 
 def body_text(body: Any) -> str:

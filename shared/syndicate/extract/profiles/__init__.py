@@ -95,8 +95,8 @@ class Profile:
                        image is the enclosing figure's). The generic "Image credit: ..."
                        paragraphs are always read as well.
     strip_facts        remove the byline, cross-post notice and image credits found on the page
-                       from the text (they become metadata); off for the generic path, which
-                       must stay plain trafilatura
+                       from the text (they become metadata); off for the generic path, whose
+                       text is the extractors' own
     bad_summaries      feed/meta summaries starting like this are not the article's (sign-ups)
     finish             a last step over the extracted Article
     article_xpath      the article container: the only part of the body (with the byline
@@ -105,6 +105,9 @@ class Profile:
                        fallback when this XPath finds nothing (a redesigned site)
     byline_region_xpath where the site prints the article's header, byline or author list when
                        that lies outside the container (read like the container); None = none
+    ensemble           no site knowledge to go on: trafilatura with its precision settings,
+                       checked per page against readability-lxml (`extract.ensemble`); the
+                       generic profile's, since it beats plain trafilatura there
     """
 
     name: str
@@ -122,9 +125,10 @@ class Profile:
     finish: Callable[[Article], Article] = field(default=_identity)
     article_xpath: str | None = None
     byline_region_xpath: str | None = None
+    ensemble: bool = False
 
 
-GENERIC = Profile("generic", strip_facts=False)
+GENERIC = Profile("generic", strip_facts=False, ensemble=True)
 
 
 @functools.cache
