@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
-from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.idempotency import idempotent_function
@@ -107,12 +107,37 @@ def record_handler(record: SQSRecord, lambda_context: LambdaContext | None = Non
         message = pipeline.ingest.parse_message(record.body)
         result: dict[str, Any] = ingest_once()(message=message.model_dump(mode="json"), deadline=deadline)
     except pipeline.IngestError as exc:
+        count_failure(exc.kind)
         if not exc.permanent:
             logger.warning("ingest failed", extra={"partner": exc.partner, "url": exc.url, "reason": exc.reason})
             raise
         return _park_permanent(record, exc)
+    count_success(result)
     logger.info("ingested", extra={"result": result, "message_id": record.message_id})
     return result
+
+
+#: Failure kinds after which the page had been fetched (see IngestError.kind).
+_FETCHED_KINDS = {"extract", "busy", "merge"}
+
+
+def count_success(result: dict[str, Any]) -> None:
+    """The dashboard's Fetched, Extracted and DuplicatesMerged for one ingested message."""
+    metrics.add_metric(name="Fetched", unit=MetricUnit.Count, value=1)
+    metrics.add_metric(name="Extracted", unit=MetricUnit.Count, value=1)
+    if result.get("kind") == "duplicate":
+        metrics.add_metric(name="DuplicatesMerged", unit=MetricUnit.Count, value=1)
+
+
+def count_failure(kind: str) -> None:
+    """`Failures` with a `kind` dimension (fetch, extract, busy, merge, registry, message): its
+    own EMF line, because the batch's other metrics do not carry that dimension."""
+    if kind in _FETCHED_KINDS:
+        metrics.add_metric(name="Fetched", unit=MetricUnit.Count, value=1)
+    with single_metric(
+        name="Failures", unit=MetricUnit.Count, value=1, default_dimensions=metrics.default_dimensions
+    ) as metric:
+        metric.add_dimension(name="kind", value=kind)
 
 
 def _park_permanent(record: SQSRecord, exc: pipeline.IngestError) -> dict[str, Any]:

@@ -15,11 +15,20 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from syndicate import pipeline
+from syndicate.config import RegistryNotFound
 from syndicate.runtime import services_from_env
 from syndicate.services import Services
 
 logger = Logger()
 metrics = Metrics()
+
+
+def no_registry_yet(exc: RegistryNotFound) -> dict[str, Any]:
+    """A fresh deployment before `syndicate config push`: nothing to do, and not an error
+    (an Errors alarm on day one would teach people to ignore it)."""
+    logger.warning("no partner registry uploaded yet; nothing to do", extra={"reason": str(exc)})
+    metrics.add_metric(name="RegistryMissing", unit=MetricUnit.Count, value=1)
+    return {"skipped": str(exc)}
 
 
 @functools.cache
@@ -33,7 +42,11 @@ def services() -> Services:
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """Poll every due feed once; one broken feed is a failure in the report, not an error."""
     logger.info("poll triggered", extra={"source": event.get("source"), "time": event.get("time")})
-    report = pipeline.poll_once(services(), respect_schedule=True)
+    try:
+        svc = services()
+    except RegistryNotFound as exc:
+        return no_registry_yet(exc)
+    report = pipeline.poll_once(svc, respect_schedule=True)
     metrics.add_metric(name="FeedsPolled", unit=MetricUnit.Count, value=report.feeds_polled)
     metrics.add_metric(name="FeedsNotModified", unit=MetricUnit.Count, value=report.feeds_not_modified)
     metrics.add_metric(name="Enqueued", unit=MetricUnit.Count, value=report.enqueued)

@@ -8,6 +8,7 @@ state table and rebuilds what changed. Reserved concurrency 1 keeps it to one wr
 from __future__ import annotations
 
 import functools
+import time
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
@@ -15,11 +16,21 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from syndicate import pipeline
+from syndicate.clock import parse_iso
+from syndicate.config import RegistryNotFound
 from syndicate.runtime import services_from_env
 from syndicate.services import Services
 
 logger = Logger()
 metrics = Metrics()
+
+
+def no_registry_yet(exc: RegistryNotFound) -> dict[str, Any]:
+    """A fresh deployment before `syndicate config push`: nothing to do, and not an error
+    (an Errors alarm on day one would teach people to ignore it)."""
+    logger.warning("no partner registry uploaded yet; nothing to do", extra={"reason": str(exc)})
+    metrics.add_metric(name="RegistryMissing", unit=MetricUnit.Count, value=1)
+    return {"skipped": str(exc)}
 
 
 @functools.cache
@@ -43,7 +54,18 @@ def trigger_of(event: dict[str, Any]) -> str:
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """Publish pending records; the same work whatever the trigger."""
     trigger = trigger_of(event)
-    report = pipeline.publish_pending(services())
+    try:
+        svc = services()
+    except RegistryNotFound as exc:
+        return no_registry_yet(exc)
+    oldest = parse_iso(min((mark.at for _, mark in svc.db.pending.all()), default=None))
+    started = time.monotonic()
+    report = pipeline.publish_pending(svc)
+    metrics.add_metric(name="PublishDuration", unit=MetricUnit.Milliseconds, value=(time.monotonic() - started) * 1000)
+    if report.published and oldest:
+        # how long the oldest change waited for readers to see it: the latency that matters
+        waited = (svc.now() - oldest).total_seconds()
+        metrics.add_metric(name="PublishLatency", unit=MetricUnit.Seconds, value=max(0.0, waited))
     metrics.add_metric(name="Published", unit=MetricUnit.Count, value=int(report.published))
     metrics.add_metric(name="PublishedItems", unit=MetricUnit.Count, value=report.items)
     metrics.add_metric(name="ObjectsWritten", unit=MetricUnit.Count, value=report.objects_written)

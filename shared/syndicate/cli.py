@@ -29,6 +29,42 @@ def _err(message: str) -> None:
     print(f"syndicate: {message}", file=sys.stderr)
 
 
+#: A local output folder keeps a copy of the registry it was last run with, so commands that
+#: look at the folder later (`status`, `redrive`) read the same partners and feeds.
+REMEMBERED_REGISTRY = "registry.yaml"
+DEFAULT_REGISTRY = "partners.yaml"
+
+
+def _remembered(args: argparse.Namespace) -> Path | None:
+    if getattr(args, "aws", False):
+        return None
+    path = Path(args.out) / STATE_DIR / REMEMBERED_REGISTRY
+    return path if path.is_file() else None
+
+
+def _registry_path(args: argparse.Namespace, *, prefer_remembered: bool) -> str:
+    """`--config` if given; else the folder's remembered registry (first for commands that look
+    at a folder, or when ./partners.yaml is missing); else ./partners.yaml."""
+    if args.config:
+        return str(args.config)
+    remembered = _remembered(args)
+    if remembered is not None and (prefer_remembered or not Path(DEFAULT_REGISTRY).is_file()):
+        return str(remembered)
+    return DEFAULT_REGISTRY
+
+
+def _remember_registry(args: argparse.Namespace, path: str | Path) -> None:
+    """Keep the registry a local run used beside its state (not for --aws: S3 holds its own)."""
+    if getattr(args, "aws", False):
+        return
+    target = Path(args.out) / STATE_DIR / REMEMBERED_REGISTRY
+    source = Path(path)
+    if source.resolve() == target.resolve():
+        return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(source.read_bytes())
+
+
 def _services(args: argparse.Namespace, registry: Registry) -> Services:
     if args.aws:
         missing = [n for n in ("bucket", "table", "queue_url") if not getattr(args, n)]
@@ -86,10 +122,15 @@ def print_report(report: pipeline.RunReport, out: Any = sys.stdout) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    registry = load_registry(args.config)
+    from .progress import RunProgress
+
+    path = _registry_path(args, prefer_remembered=False)
+    registry = load_registry(path)
     svc = _services(args, registry)
+    _remember_registry(args, path)
     try:
-        report = pipeline.run(svc, force=args.force)
+        with RunProgress("run") as progress:
+            report = pipeline.run(svc, force=args.force, on_item=progress.item, expect=progress.expect)
     finally:
         svc.http.close()
     if args.json:
@@ -174,7 +215,7 @@ def cmd_invoke(args: argparse.Namespace) -> int:
         overrides = {
             "SYNDICATE_BACKEND": "local",
             "SYNDICATE_OUT": str(Path(args.out).resolve()),
-            "REGISTRY_URI": str(Path(args.config).resolve()),
+            "REGISTRY_URI": str(Path(_registry_path(args, prefer_remembered=False)).resolve()),
         }
         if args.allow_loopback:
             overrides["SYNDICATE_ALLOW_LOOPBACK"] = "1"
@@ -199,8 +240,63 @@ def _parked_fields(
     return {"permanent_failures": sum(1 for p in mine if p.permanent), "dead_letters": [asdict(p) for p in mine]}
 
 
+def _feed_state(row: dict[str, Any]) -> str:
+    if "last_poll" not in row:
+        return "never polled"
+    if row.get("blocked"):
+        return "BLOCKED"
+    return "failing" if row.get("failures") else "ok"
+
+
+def print_status(rows: list[dict[str, Any]], out: Any = None) -> None:
+    """Each feed's health as a table (rich), then what needs a person: errors and failed pages."""
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(file=out or sys.stdout, width=None if (out or sys.stdout).isatty() else 200)
+    table = Table(title="feed health", show_lines=False)
+    for column in ("partner", "feed", "state", "last poll", "result", "failures", "items seen", "next poll",
+                   "backoff until", "blocked"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        state = _feed_state(row)
+        style = {"ok": "green", "failing": "yellow", "BLOCKED": "bold red"}.get(state, "dim")
+        table.add_row(
+            row["partner"],
+            row["feed"],
+            f"[{style}]{state}[/]",
+            row.get("last_poll") or "-",
+            str(row.get("last_status") or "-"),
+            str(row.get("failures", 0)),
+            str(row.get("items_seen", "-")),
+            row.get("next_poll") or "-",
+            row.get("backoff_until") or "-",
+            "yes" if row.get("blocked") else "no",
+        )
+    console.print(table)
+    for row in rows:
+        letters = row["dead_letters"]
+        if not row.get("last_error") and not letters:
+            continue
+        console.print(f"{row['partner']} {row['feed']}", markup=False, highlight=False)
+        if row.get("last_error"):
+            console.print(f"    last error: {row['last_error']}", markup=False, highlight=False)
+        if letters:
+            console.print(
+                f"    pages failed: {row['permanent_failures']} permanent, "
+                f"{len(letters) - row['permanent_failures']} dead-lettered after retries "
+                "(`syndicate redrive` retries them after a fix)",
+                markup=False,
+                highlight=False,
+            )
+        for letter in letters:
+            kind = "permanent" if letter["permanent"] else f"after {letter['receives']} receives"
+            console.print(f"      {letter['url']} ({kind}): {letter['reason']}", markup=False, highlight=False,
+                          soft_wrap=True)
+
+
 def cmd_status(args: argparse.Namespace) -> int:
-    registry = load_registry(args.config)
+    registry = load_registry(_registry_path(args, prefer_remembered=True))
     svc = _services(args, registry)
     rows = []
     feeds = {(partner.id, feed.url) for partner in registry.partners for feed in partner.feeds}
@@ -223,39 +319,25 @@ def cmd_status(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(rows, indent=2))
     else:
-        for row in rows:
-            status = row.get("last_status") or "never polled" if "last_poll" not in row else row.get("last_status")
-            state = "BLOCKED" if row.get("blocked") else ("failing" if row.get("failures") else "ok")
-            if "last_poll" not in row:
-                state = "never polled"
-            print(f"{row['partner']:<14} {row['feed']}  [{state}]")
-            print(
-                f"    last poll {row.get('last_poll', '-')}, status {status}, failures {row.get('failures', 0)}, "
-                f"items seen {row.get('items_seen', '-')}, next poll {row.get('next_poll') or '-'}"
-            )
-            if row.get("backoff_until"):
-                print(f"    backing off until {row['backoff_until']}")
-            if row.get("last_error"):
-                print(f"    last error: {row['last_error']}")
-            letters = row["dead_letters"]
-            if letters:
-                print(
-                    f"    pages failed: {row['permanent_failures']} permanent, "
-                    f"{len(letters) - row['permanent_failures']} dead-lettered after retries "
-                    "(`syndicate redrive` retries them after a fix)"
-                )
-            for letter in letters:
-                kind = "permanent" if letter["permanent"] else f"after {letter['receives']} receives"
-                print(f"      {letter['url']} ({kind}): {letter['reason']}")
+        print_status(rows)
     return EXIT_OK
 
 
 def cmd_backfill(args: argparse.Namespace) -> int:
-    registry = load_registry(args.config)
+    from .progress import RunProgress
+
+    path = _registry_path(args, prefer_remembered=False)
+    registry = load_registry(path)
     svc = _services(args, registry)
+    _remember_registry(args, path)
     try:
         poll = pipeline.backfill(svc, args.partner, args.pages)
-        ingested, failures = pipeline.drain_queue(svc) if not args.aws else ([], [])
+        ingested: list[pipeline.IngestResult] = []
+        failures: list[pipeline.Failure] = []
+        if not args.aws:  # with --aws, the deployed ingest function drains the queue
+            with RunProgress(f"backfill {args.partner}") as progress:
+                progress.expect(poll.enqueued)
+                ingested, failures = pipeline.drain_queue(svc, progress.item)
         publish = pipeline.publish_pending(svc)
     finally:
         svc.http.close()
@@ -265,7 +347,7 @@ def cmd_backfill(args: argparse.Namespace) -> int:
 
 
 def cmd_redrive(args: argparse.Namespace) -> int:
-    svc = _services(args, load_registry(args.config))
+    svc = _services(args, load_registry(_registry_path(args, prefer_remembered=True)))
     for message_id, letter in svc.db.dead.all():
         print(f"redriving {message_id}: it failed with: {letter.reason}")
     moved = pipeline.redrive(svc)
@@ -347,14 +429,19 @@ def cmd_demo(args: argparse.Namespace) -> int:
         )
         return EXIT_USAGE
 
+    from .progress import RunProgress
+
     out = Path(args.out)
     with DemoServer() as server:
         config = render_registry(server.base_url, out / ".state" / "demo-partners.yaml")
         print(f"serving the bundled sample site at {server.base_url} (loopback only)")
         registry = load_registry(config)
         svc = build_local(out, registry, allow_loopback=True, base_url=args.base_url)
+        args.aws = False
+        _remember_registry(args, config)
         try:
-            report = pipeline.run(svc)
+            with RunProgress("demo") as progress:
+                report = pipeline.run(svc, on_item=progress.item, expect=progress.expect)
         finally:
             svc.http.close()
     print_report(report)
@@ -374,7 +461,12 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 
 def _add_backend(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--config", default="partners.yaml", help="the partner registry (default: partners.yaml)")
+    p.add_argument(
+        "--config",
+        default=None,
+        help="the partner registry (default: partners.yaml; for status and redrive, the registry "
+        "the --out folder was last run with)",
+    )
     p.add_argument("--out", default="out", help="local bucket folder (default: out)")
     p.add_argument("--allow-loopback", action="store_true", help="allow feeds and pages on 127.0.0.1 (tests, demo)")
     p.add_argument("--base-url", default=None, help="public URL the feeds are served from")

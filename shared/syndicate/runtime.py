@@ -13,7 +13,7 @@ from pathlib import Path
 from .config import REGISTRY_KEY, RegistryNotFound, RegistrySource
 from .fetch import AddressPolicy, HttpClient
 from .fetch.guard import allowed_networks
-from .registry import Registry, RegistryError
+from .registry import Registry
 from .services import Services, Settings
 
 STATE_DIR = ".state"
@@ -147,7 +147,7 @@ def _first_load(source: RegistrySource, uri: str) -> Registry:
             if key == REGISTRY_KEY
             else f"`syndicate config push` uploads to {REGISTRY_KEY}; point REGISTRY_URI there"
         )
-        raise RegistryError(f"{uri}: registry not found ({hint})") from exc
+        raise RegistryNotFound(f"{uri}: registry not found ({hint})") from exc
 
 
 def _need(environ: Mapping[str, str], name: str) -> str:

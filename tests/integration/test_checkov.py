@@ -61,6 +61,7 @@ REVIEWED_SKIPS = {
     ("PublishQueue", "CKV_AWS_27"),
     ("PublishDLQ", "CKV_AWS_27"),
     ("PollDLQ", "CKV_AWS_27"),
+    ("ScheduleDLQ", "CKV_AWS_27"),
     ("StateTable", "CKV_AWS_119"),
     # The access-log bucket does not log into itself.
     ("LogBucket", "CKV_AWS_18"),

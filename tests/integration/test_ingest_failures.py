@@ -222,6 +222,19 @@ def test_lambda_records_permanent_failures_and_retries_only_transient_ones(
             value = emitted.get(name, 0.0)
             totals[name] = totals.get(name, 0.0) + (sum(value) if isinstance(value, list) else value)
     assert totals == {"Ingested": 1.0, "IngestFailures": 1.0, "PermanentFailures": 2.0, "NotStarted": 0.0}
+    # the dashboard's metrics: one page fetched and extracted, three failures by kind
+    by_kind: dict[str, float] = {}
+    for emitted in metrics:
+        if "kind" in emitted:
+            value = emitted["Failures"]
+            by_kind[emitted["kind"]] = by_kind.get(emitted["kind"], 0.0) + (
+                sum(value) if isinstance(value, list) else value
+            )
+        for name in ("Fetched", "Extracted"):
+            value = emitted.get(name, 0.0)
+            totals[name] = totals.get(name, 0.0) + (sum(value) if isinstance(value, list) else value)
+    assert by_kind == {"fetch": 3.0}, "404, 500 and the refused address all failed fetching"
+    assert totals["Fetched"] == 1.0 and totals["Extracted"] == 1.0
 
 
 @pytest.mark.parametrize(("reserve", "not_started"), [(1.0, 0), (4.0, 3)])

@@ -249,20 +249,32 @@ def _dead_letter_queues(template: dict[str, Any]) -> set[str]:
     for props in _resources(template, "AWS::Serverless::Function").values():
         if "DeadLetterQueue" in props:
             found.add(props["DeadLetterQueue"]["TargetArn"]["Fn::GetAtt"][0])
+        for event in props.get("Events", {}).values():  # schedules' undeliverable events
+            if "DeadLetterConfig" in event["Properties"]:
+                found.add(event["Properties"]["DeadLetterConfig"]["Arn"]["Fn::GetAtt"][0])
     return found
 
 
 def test_every_dead_letter_queue_has_an_alarm(template: dict[str, Any]) -> None:
+    """Each DLQ alarms when its depth *increases* (metric math on the visible count), so a queue
+    still holding an old failure does not keep the alarm in ALARM and hide the next one."""
     alarmed = set()
     for props in _resources(template, "AWS::CloudWatch::Alarm").values():
-        assert props["MetricName"] == "ApproximateNumberOfMessagesVisible"
-        assert props["ComparisonOperator"] == "GreaterThanThreshold"
-        assert props["Threshold"] == 0
-        (dimension,) = props["Dimensions"]
-        alarmed.add(dimension["Value"]["Fn::GetAtt"][0])
         assert props["AlarmActions"] == [{"Ref": "AlarmTopic"}]
-    # PollDLQ holds the poller's failed runs (its async DLQ), the other two failed messages.
-    assert _dead_letter_queues(template) == {"ArticleDLQ", "PublishDLQ", "PollDLQ"}
+        assert props["TreatMissingData"] == "notBreaching"  # quiet on a fresh deployment
+        if "Metrics" not in props:
+            continue
+        queries = {m["Id"]: m for m in props["Metrics"]}
+        (depth,) = [m["MetricStat"] for m in queries.values() if "MetricStat" in m]
+        assert depth["Metric"]["MetricName"] == "ApproximateNumberOfMessagesVisible"
+        (returned,) = [m for m in queries.values() if m.get("ReturnData", True)]
+        assert re.fullmatch(r"DIFF\(FILL\(\w+, 0\)\)", returned["Expression"]), returned
+        assert props["ComparisonOperator"] == "GreaterThanThreshold" and props["Threshold"] == 0
+        (dimension,) = depth["Metric"]["Dimensions"]
+        alarmed.add(dimension["Value"]["Fn::GetAtt"][0])
+    # PollDLQ holds the poller's failed runs (its async DLQ), ScheduleDLQ the schedule events
+    # EventBridge could not deliver, the other two failed messages.
+    assert _dead_letter_queues(template) == {"ArticleDLQ", "PublishDLQ", "PollDLQ", "ScheduleDLQ"}
     assert alarmed == _dead_letter_queues(template)
 
 
@@ -372,7 +384,7 @@ def test_functions_are_traced_and_log_to_retained_groups(template: dict[str, Any
 
 def test_every_queue_is_encrypted_at_rest(template: dict[str, Any]) -> None:
     queues = _resources(template, "AWS::SQS::Queue")
-    assert len(queues) == 5
+    assert len(queues) == 6  # 2 work queues, 4 dead-letter queues
     for name, props in queues.items():
         assert props.get("SqsManagedSseEnabled") is True or "KmsMasterKeyId" in props, name
 

@@ -19,6 +19,7 @@ class Failure:
     reason: str
     permanent: bool = False
     dead_lettered: bool = False
+    kind: str = ""  # where it failed (IngestError.kind for ingest); metrics count failures by it
 
     @property
     def outcome(self) -> str:

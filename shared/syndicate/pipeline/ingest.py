@@ -30,10 +30,15 @@ WORKER_SECONDS = 300.0
 
 @dataclass
 class IngestResult:
+    """What one message did. `kind`: `new` (a record that did not exist), `updated` (a new
+    version of a record), `duplicate` (a copy that joined another partner's record),
+    `unchanged` (nothing a reader would see changed, nothing written)."""
+
     record_id: str | None
     changed: bool
     url: str
     partner: str
+    kind: str = "updated"
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -50,12 +55,17 @@ class IngestError(Exception):
     retry-and-DLQ path, where a producer bug is looked for.
     """
 
-    def __init__(self, partner: str, url: str, reason: str, *, permanent: bool = False) -> None:
+    def __init__(
+        self, partner: str, url: str, reason: str, *, permanent: bool = False, kind: str = "message"
+    ) -> None:
         super().__init__(f"{partner} {url}: {reason}")
         self.partner = partner
         self.url = url
         self.reason = reason
         self.permanent = permanent
+        #: Where it failed, for metrics and progress counts: message, registry, fetch,
+        #: extract, busy or merge.
+        self.kind = kind
 
 
 class Busy(IngestError):
@@ -102,7 +112,7 @@ def ingest_article(svc: Services, message: ArticleMessage, deadline: Deadline) -
     try:
         partner = registry.partner(message.partner)
     except RegistryError as exc:
-        raise IngestError(message.partner, url, str(exc), permanent=True) from exc
+        raise IngestError(message.partner, url, str(exc), permanent=True, kind="registry") from exc
     try:
         # robots.txt, then the page, which must be HTML; politeness waits end before `deadline`
         page = svc.http.get_page(url, deadline=deadline)
@@ -112,16 +122,16 @@ def ingest_article(svc: Services, message: ArticleMessage, deadline: Deadline) -
             content_type=page.headers.get("content-type"),
         )
     except FetchError as exc:
-        raise IngestError(partner.id, url, exc.reason, permanent=not exc.transient) from exc
+        raise IngestError(partner.id, url, exc.reason, permanent=not exc.transient, kind="fetch") from exc
     except ExtractError as exc:  # the same bytes extract the same way every time
-        raise IngestError(partner.id, url, exc.reason, permanent=True) from exc
+        raise IngestError(partner.id, url, exc.reason, permanent=True, kind="extract") from exc
     try:
         stored = merge_and_store(svc, record, f"{record.title}\n\n{article.text}", deadline)
     except MergeBusy as exc:  # another ingest is merging this article: SQS retries us later
-        raise Busy(partner.id, record.syndicate.source_url, str(exc)) from exc
+        raise Busy(partner.id, record.syndicate.source_url, str(exc), kind="busy") from exc
     except ForeignCopy as exc:
-        raise IngestError(partner.id, record.syndicate.source_url, str(exc), permanent=True) from exc
-    return IngestResult(stored.record_id, stored.changed, record.syndicate.source_url, partner.id)
+        raise IngestError(partner.id, record.syndicate.source_url, str(exc), permanent=True, kind="merge") from exc
+    return IngestResult(stored.record_id, stored.changed, record.syndicate.source_url, partner.id, stored.kind)
 
 
 def message_for_page(registry: Registry, partner: Partner, url: str, title: str = "") -> ArticleMessage:

@@ -47,6 +47,7 @@ class Loaded:
 class Stored:
     record_id: str
     changed: bool
+    kind: str = "updated"  # new | updated | duplicate | unchanged (see IngestResult)
 
 
 def merge_and_store(svc: Services, copy_record: Record, text: str, deadline: Deadline) -> Stored:
@@ -83,7 +84,10 @@ def merge_and_store(svc: Services, copy_record: Record, text: str, deadline: Dea
         replaced = [meta.version for g in sorted(groups - {merged.id}) if (meta := svc.db.records.get(g))]
         for group in sorted(groups - {merged.id}):
             _retire(svc, group, at)
-        return _store_record(svc, merged, max(replaced, default=0))
+        stored_record = _store_record(svc, merged, max(replaced, default=0))
+        if stored_record.changed and len(copies) > 1 and (known is None or known.published_as != merged.id):
+            stored_record.kind = "duplicate"  # this copy joined a record other copies make
+        return stored_record
     finally:
         svc.db.leases.release(merged.id, token)
 
@@ -154,7 +158,7 @@ def _store_record(svc: Services, record: Record, replaced_version: int = 0) -> S
     known = svc.db.records.get(record.id)
     fingerprint = visible_fingerprint(record)
     if known and known.fingerprint == fingerprint:
-        return Stored(record.id, False)
+        return Stored(record.id, False, "unchanged")
     previous = max(known.version if known else 0, replaced_version)
     if previous:
         ext.version = previous + 1
@@ -162,4 +166,4 @@ def _store_record(svc: Services, record: Record, replaced_version: int = 0) -> S
     svc.store.put(f"records/{record.id}.json", json.dumps(record.to_item(), ensure_ascii=False).encode("utf-8"))
     svc.db.records.put(record.id, RecordMeta(ext.partner, record.date_published, ext.version, fingerprint))
     svc.db.pending.mark(record.id, ext.fetched_at)
-    return Stored(record.id, True)
+    return Stored(record.id, True, "updated" if previous else "new")

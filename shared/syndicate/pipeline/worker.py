@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -86,7 +87,15 @@ def parked_messages(svc: Services) -> list[ParkedMessage]:
     return parked
 
 
-def drain_queue(svc: Services) -> tuple[list[IngestResult], list[Failure]]:
+#: Told about each message's outcome as it happens (a progress display, a counter).
+OnItem = Callable[[IngestResult | Failure], None]
+
+
+def _ignore(_outcome: IngestResult | Failure) -> None:
+    return None
+
+
+def drain_queue(svc: Services, on_item: OnItem = _ignore) -> tuple[list[IngestResult], list[Failure]]:
     """Ingest every message waiting in the queue (the local run's stand-in for SQS->Lambda).
 
     A permanent failure (`IngestError.permanent`: a 404, robots.txt, an invalid or refused
@@ -99,19 +108,20 @@ def drain_queue(svc: Services) -> tuple[list[IngestResult], list[Failure]]:
     while batch := svc.queue.receive(10):
         for msg in batch:
             try:
-                results.append(ingest_message(svc, msg.body))
+                result = ingest_message(svc, msg.body)
             except IngestError as exc:
                 park = exc.permanent or msg.receive_count >= MAX_RECEIVES
-                failures.append(
-                    Failure(
-                        "ingest",
-                        exc.partner,
-                        exc.url,
-                        exc.reason,
-                        permanent=exc.permanent,
-                        dead_lettered=park and not exc.permanent,
-                    )
+                failure = Failure(
+                    "ingest",
+                    exc.partner,
+                    exc.url,
+                    exc.reason,
+                    permanent=exc.permanent,
+                    dead_lettered=park and not exc.permanent,
+                    kind=exc.kind,
                 )
+                failures.append(failure)
+                on_item(failure)
                 if park:
                     if exc.permanent:
                         log.warning("message %s failed permanently, dead-lettered: %s", msg.message_id, exc)
@@ -122,6 +132,8 @@ def drain_queue(svc: Services) -> tuple[list[IngestResult], list[Failure]]:
                     svc.db.dead.put(msg.message_id, dead_letter_for(msg.body, exc, msg.receive_count))
                     svc.queue.delete(msg.receipt)
                 continue
+            results.append(result)
+            on_item(result)
             svc.queue.delete(msg.receipt)
     return results, failures
 
@@ -146,9 +158,21 @@ def redrive(svc: Services) -> int:
     return moved
 
 
-def run(svc: Services, *, force: bool = False) -> RunReport:
-    """poll, ingest everything queued, publish: the whole pipeline once."""
+def run(
+    svc: Services,
+    *,
+    force: bool = False,
+    on_item: OnItem = _ignore,
+    expect: Callable[[int], None] | None = None,
+) -> RunReport:
+    """poll, ingest everything queued, publish: the whole pipeline once.
+
+    `expect` hears how many messages the poll queued (a progress bar's total), `on_item`
+    each message's outcome as it is ingested.
+    """
     poll = poll_once(svc, force=force)
-    ingested, ingest_failures = drain_queue(svc)
+    if expect is not None:
+        expect(poll.enqueued)
+    ingested, ingest_failures = drain_queue(svc, on_item)
     publish = publish_pending(svc)
     return RunReport(poll=poll, ingested=ingested, publish=publish, failures=poll.failures + ingest_failures)
