@@ -174,7 +174,11 @@ def browser_page(published: Published) -> Iterator[Any]:
         context.route("**/*", route)
         page = context.new_page()
         page.problems = []  # type: ignore[attr-defined]
-        page.on("console", lambda m: page.problems.append(f"console {m.type}: {m.text}") if m.type in ("error", "warning") else None)
+        def on_console(message: Any) -> None:
+            if message.type in ("error", "warning"):
+                page.problems.append(f"console {message.type}: {message.text}")
+
+        page.on("console", on_console)
         page.on("pageerror", lambda e: page.problems.append(f"pageerror: {e}"))
         page.on("dialog", lambda d: (page.problems.append(f"dialog: {d.message}"), d.dismiss()))
         page.goto(published.site.url + "site/index.html")
@@ -196,7 +200,8 @@ def test_latest_items_render_with_attribution_and_licence(browser_page: Any, pub
         assert li.get_attribute("data-id") == item["id"]
         assert li.locator(".attribution").inner_text() == item["_syndicate"]["attribution"]
         badge = li.locator(".licence")
-        assert badge.count() == 1 and badge.get_attribute("title") == "Licence: " + item["_syndicate"]["licence"]["spdx"]
+        spdx = item["_syndicate"]["licence"]["spdx"]
+        assert badge.count() == 1 and badge.get_attribute("title") == f"Licence: {spdx}"
         source = item["_syndicate"]["canonical_url"]
         assert li.locator("h2 a").get_attribute("href") == source
     page.click("#more")
