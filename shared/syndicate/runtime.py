@@ -27,6 +27,7 @@ def _settings(registry: Registry, base_url: str | None) -> Settings:
         public_base_url=base_url or registry.publish.base_url or Settings.public_base_url,
         page_size=registry.publish.page_size,
         feed_title=registry.publish.title,
+        search_url=os.environ.get("SEARCH_API_URL") or None,
     )
 
 

@@ -41,6 +41,8 @@ class Settings:
     page_size: int = 50
     feed_title: str = "syndicate"
     summary_chars: int = 400
+    #: the search API the embed (site/) queries: the SearchFunction's URL in the cloud
+    search_url: str | None = None
 
 
 @dataclass

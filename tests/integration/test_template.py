@@ -864,7 +864,9 @@ def test_built_layer_carries_no_demo_site_or_test_helpers(sam_build: Path) -> No
     assert (layer / "syndicate" / "model.py").is_file()
     assert not (layer / "syndicate_demo").exists()
     assert not (layer / "syndicate" / "demo").exists()
-    assert not list(layer.glob("syndicate*/**/site")), "a demo site folder travels in the layer"
+    assert not list(layer.glob("syndicate*/**/site/lse")), "the demo's sample site travels in the layer"
+    # the reference embed does (publish deploys it beside the feeds): site/ through the symlink
+    assert sorted(p.name for p in (layer / "syndicate" / "site").iterdir()) == ["embed.css", "embed.js", "index.html"]
     assert not _test_only_content(layer / "syndicate")
 
 

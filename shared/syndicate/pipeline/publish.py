@@ -55,10 +55,30 @@ def publish_pending(svc: Services, *, attempts: int = 5) -> PublishReport:
     """Rebuild the published feeds when the record index differs from what was last published."""
     for _ in range(attempts):
         try:
-            return _publish_once(svc)
+            report = _publish_once(svc)
+            break
         except PreconditionFailed as exc:
             log.info("publish lost a race on %s; rebuilding from the newer index", exc.key)
-    raise PublishConflict(f"gave up after {attempts} attempts: the pointer files kept changing")
+    else:
+        raise PublishConflict(f"gave up after {attempts} attempts: the pointer files kept changing")
+    _deploy_embed(svc, report)
+    return report
+
+
+def _deploy_embed(svc: Services, report: PublishReport) -> None:
+    """The reference embed beside the feeds (site/), rewritten only when it changed. A failure
+    here is logged, never a failed publish: the feeds are what readers depend on."""
+    from ..publish.site import deploy_site
+
+    try:
+        written = deploy_site(
+            svc.store, svc.current_registry(), base_url=svc.settings.public_base_url, search_url=svc.settings.search_url
+        )
+    except (StorageError, OSError, ValueError) as exc:
+        log.warning("could not deploy the embed (site/): %s", exc)
+        return
+    report.objects_written += len(written)
+    report.keys += written
 
 
 def feed_specs(svc: Services) -> list[FeedSpec]:
