@@ -11,7 +11,8 @@ import functools
 import json
 from typing import Any
 
-from aws_lambda_powertools import Logger
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from syndicate.runtime import search_from_env
@@ -19,6 +20,7 @@ from syndicate.search import SearchIndex
 from syndicate.search.api import answer
 
 logger = Logger()
+metrics = Metrics()
 
 #: Browsers and CloudFront may keep an answer this long; the index changes at most per publish.
 CACHE_SECONDS = 60
@@ -43,6 +45,7 @@ def _response(status: int, body: dict[str, Any], *, cache: bool) -> dict[str, An
 
 
 @logger.inject_lambda_context
+@metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     method = ((event.get("requestContext") or {}).get("http") or {}).get("method", "GET")
     if method not in ("GET", "HEAD"):
@@ -51,5 +54,6 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         return response
     params = event.get("queryStringParameters") or {}
     status, body = answer(index(), params)
+    metrics.add_metric(name="SearchRequests" if status == 200 else "SearchBadRequests", unit=MetricUnit.Count, value=1)
     logger.info("search", extra={"status": status, "params": params, "total": body.get("total")})
     return _response(status, body, cache=status == 200)

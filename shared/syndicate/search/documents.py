@@ -43,8 +43,8 @@ def republishable_text(item: dict[str, Any]) -> str:
     else:  # excerpt: the published excerpt only (content_html would be more than that)
         body = plain_text(item.get("content_text"), html=False)
     if body and summary and body.startswith(summary.rstrip("…").rstrip()):
-        parts = []  # the summary is the body's own head: index (and snippet) it once
-    if body and body != summary:
+        parts = [body]  # the summary is the body's own head (or all of it): index it once
+    elif body:
         parts.append(body)
     return " ".join(parts)[:MAX_TEXT_CHARS]
 
