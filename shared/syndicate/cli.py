@@ -1,4 +1,4 @@
-"""`syndicate run | status | search | extract | invoke | backfill | redrive | config | demo | schema`: the pipeline, by hand.
+"""`syndicate run | status | extract | invoke | backfill | redrive | config | demo | schema`: the pipeline, by hand.
 
 The CLI is another thin edge, like the Lambda handlers: it parses arguments, builds the
 Services bundle with `syndicate.runtime` and calls `syndicate.pipeline`.
@@ -485,7 +485,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("query", help='words to find, "a phrase", -excluded')
     p.add_argument("--partner", help="only records this partner published (also as a copy)")
     p.add_argument("--author", help="only records by this author (a name or part of one)")
-    p.add_argument("--limit", type=int, default=10, help=f"at most this many hits (default 10, up to {MAX_SEARCH_LIMIT})")
+    p.add_argument("--limit", type=int, default=10, help=f"at most this many hits (default 10, max {MAX_SEARCH_LIMIT})")
     p.add_argument("--config", default="partners.yaml", help="the registry, to check --partner (if the file exists)")
     p.add_argument("--out", default="out", help="the local deployment folder (default: out)")
     p.add_argument("--json", action="store_true", help="one JSON object per hit, best first")

@@ -134,7 +134,9 @@ def local_search(state_dir: Path) -> SearchIndex:
     return TantivySearchIndex(LocalObjectStore(state_dir / SEARCH_PREFIX.rstrip("/")), state_dir / "search-cache")
 
 
-def aws_search(bucket: str, *, client: Any = None, endpoint_url: str | None = None, refresh_seconds: float = 0.0) -> SearchIndex:
+def aws_search(
+    bucket: str, *, client: Any = None, endpoint_url: str | None = None, refresh_seconds: float = 0.0
+) -> SearchIndex:
     """The search index in the bucket's `search/` prefix, cached under the temp folder (/tmp in
     Lambda). tantivy itself is imported only when the index is used."""
     import tempfile
@@ -142,7 +144,8 @@ def aws_search(bucket: str, *, client: Any = None, endpoint_url: str | None = No
     from .adapters import aws
     from .search.tantivy_index import TantivySearchIndex
 
-    store = aws.S3ObjectStore(bucket, prefix=SEARCH_PREFIX, client=client or aws.make_client("s3", endpoint_url=endpoint_url))
+    client = client or aws.make_client("s3", endpoint_url=endpoint_url)
+    store = aws.S3ObjectStore(bucket, prefix=SEARCH_PREFIX, client=client)
     cache = Path(tempfile.gettempdir()) / f"syndicate-search-{bucket}"
     return TantivySearchIndex(store, cache, refresh_seconds=refresh_seconds)
 

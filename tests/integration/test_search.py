@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from syndicate_demo import site_root
 
 from syndicate import pipeline
 from syndicate.cli import main
@@ -25,6 +24,7 @@ from syndicate.search.api import answer
 from syndicate.search.tantivy_index import POINTER_KEY, SEGMENTS_PREFIX, TantivySearchIndex
 from syndicate.services import Services
 from syndicate.state.records import RecordMeta
+from syndicate_demo import site_root
 
 BASE = "https://feeds.example.org/"
 SEED_TITLE = 'Beijing’s "Wait and See" Approach in Kazakhstan'
@@ -177,7 +177,9 @@ def test_second_publish_adds_one_segment_and_a_retire_none(sample: Services) -> 
     assert pointer is not None and {SEGMENTS_PREFIX + n for n in pointer["retired"]} == added
 
 
-def test_cli_search_json_lines_and_readable(tmp_path: Path, demo_registry: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_search_json_lines_and_readable(
+    tmp_path: Path, demo_registry: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = tmp_path / "out"
     assert main(["run", "--config", str(demo_registry), "--out", str(out), "--allow-loopback"]) == 0
     capsys.readouterr()
@@ -187,7 +189,9 @@ def test_cli_search_json_lines_and_readable(tmp_path: Path, demo_registry: Path,
     assert {"id", "title", "url", "score", "snippet"} <= set(lines[0])
     assert main(["search", "Kazakhstan", "--out", str(out), "--json", "--limit", "1"]) == 0
     assert len(capsys.readouterr().out.splitlines()) == 1
-    assert main(["search", "Kazakhstan", "--out", str(out), "--author", "CGSP Staff", "--config", str(demo_registry)]) == 0
+    assert (
+        main(["search", "Kazakhstan", "--out", str(out), "--author", "CGSP Staff", "--config", str(demo_registry)]) == 0
+    )
     text = capsys.readouterr().out
     assert "1. Chinese Firms in Kazakhstan" in text and "1 hit(s)" in text and SEED_TITLE not in text
     assert main(["search", "x", "--out", str(out), "--partner", "nobody", "--config", str(demo_registry)]) == 2
@@ -270,7 +274,9 @@ def test_a_reader_sees_each_commit_and_threads_can_search_at_once(tmp_path: Path
     writer.delete(["d0"])
     writer.commit()
     totals: list[int] = []
-    threads = [threading.Thread(target=lambda: totals.append(reader.search(SearchQuery("common")).total)) for _ in range(4)]
+    threads = [
+        threading.Thread(target=lambda: totals.append(reader.search(SearchQuery("common")).total)) for _ in range(4)
+    ]
     for t in threads:
         t.start()
     for t in threads:

@@ -335,7 +335,9 @@ def test_real_search_handler_answers_from_the_local_index(tmp_path: Path) -> Non
     text = "Protests in Kazakhstan put China's policy of non-interference to the test."
     index.upsert([SearchDoc(id="r1", title="Wait and See in Kazakhstan", url="https://x.example/1", text=text)])
     index.commit()
-    result = invoke_function("search", REPO / "events" / "search.json", REPO / "template.yaml", _local(tmp_path), unresolved="unset")
+    result = invoke_function(
+        "search", REPO / "events" / "search.json", REPO / "template.yaml", _local(tmp_path), unresolved="unset"
+    )
     assert result["statusCode"] == 200
     assert result["headers"]["content-type"].startswith("application/json")
     body = json.loads(result["body"])

@@ -62,9 +62,7 @@ def partners_of(item: dict[str, Any]) -> tuple[str, ...]:
 def search_doc(item: dict[str, Any]) -> SearchDoc:
     ext = item.get("_syndicate") or {}
     partners = partners_of(item)
-    authors = tuple(
-        name for a in item.get("authors") or [] if (name := plain_text((a or {}).get("name"), html=False))
-    )
+    authors = tuple(name for a in item.get("authors") or [] if (name := plain_text((a or {}).get("name"), html=False)))
     return SearchDoc(
         id=str(item["id"]),
         title=plain_text(item.get("title"), html=False),

@@ -40,7 +40,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from ..ports import UNCHANGED, ObjectStore, PreconditionFailed
 from ..text.cut import cut_at_word
@@ -264,7 +264,9 @@ class TantivySearchIndex:
             report.objects_deleted += 1
         self._prune_pool(set(live) | set(new_pointer["retired"]))
         report.segments = len(meta["segments"])
-        report.docs = sum(s["max_doc"] - ((s.get("deletes") or {}).get("num_deleted_docs") or 0) for s in meta["segments"])
+        report.docs = sum(
+            s["max_doc"] - ((s.get("deletes") or {}).get("num_deleted_docs") or 0) for s in meta["segments"]
+        )
         return report
 
     def _get_schema(self) -> Any:
@@ -288,7 +290,13 @@ class TantivySearchIndex:
         when = parse_date(doc.date)
         if when is not None:
             out.add_date("date", when)
-        meta = {"url": doc.url, "date": doc.date, "partner": doc.partner, "licence": doc.licence, "decision": doc.decision}
+        meta = {
+            "url": doc.url,
+            "date": doc.date,
+            "partner": doc.partner,
+            "licence": doc.licence,
+            "decision": doc.decision,
+        }
         out.add_bytes("meta", json.dumps(meta).encode())
         return out
 
@@ -470,7 +478,7 @@ class TantivySearchIndex:
     def _hit(doc: Any, score: Any, snippets: Any, scored: bool) -> SearchHit:
         meta = json.loads(bytes(doc.get_first("meta") or b"{}"))
         text = doc.get_first("text") or ""
-        snippet, highlights = "", ()
+        snippet, highlights = "", cast(tuple[tuple[int, int], ...], ())
         if snippets is not None and text:
             found = snippets.snippet_from_doc(doc)
             fragment = found.fragment()
