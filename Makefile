@@ -13,7 +13,7 @@ VENV312 ?= .venv312
 # pyenv machines: make python3.12 visible next to the default 3.11 (harmless elsewhere).
 export PYENV_VERSION ?= 3.11.7:3.12.1
 
-.PHONY: demo test check soak lint typecheck schema build deploy clean install tools sam-local
+.PHONY: demo test check screenshot soak lint typecheck schema build deploy clean install tools sam-local
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -70,6 +70,10 @@ CHECK_FUZZ_EXAMPLES ?= 100
 
 check: lint
 	FUZZ_EXAMPLES=$(CHECK_FUZZ_EXAMPLES) $(PY) -m pytest -q -m "not heavy" tests/unit tests/contract
+
+## README's picture of the embed (docs/embed.png), from the browser test that checks it
+screenshot: $(VENV)/.installed /usr/bin/chromium
+	SYNDICATE_SAVE_SCREENSHOT=1 $(PY) -m pytest -q tests/e2e/test_embed_browser.py
 
 ## The fault-injection soak at its full size (1,000 entries against moto's server; slow)
 soak: $(VENV)/.installed

@@ -71,7 +71,7 @@
           const value = node.getAttribute(name);
           if (value === null) continue;
           if (name === "href" || name === "src") {
-            const safe = safeHref(value);
+            const safe = safeHref(value, "about:blank");  // absolute http(s) only, as syndicate writes them
             if (safe) copy.setAttribute(name, safe);
           } else {
             copy.setAttribute(name, value);
@@ -86,7 +86,10 @@
   }
 
   function sanitizedContent(html) {
-    const inert = new DOMParser().parseFromString(html, "text/html");  // scripts never run here
+    // A document with no browsing context is inert: nothing in it loads, runs or fires events,
+    // and only cleanInto's copies of allowed elements ever reach the page.
+    const inert = document.implementation.createHTMLDocument("");
+    inert.body.innerHTML = html;
     const box = el("div", { class: "content" });
     cleanInto(box, inert.body);
     return box;

@@ -232,6 +232,64 @@ def cmd_invoke(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_search(args: argparse.Namespace) -> int:
+    """The search API's answers from the local index (`OUT/.state/search/`), best first."""
+    from dataclasses import replace
+
+    from .runtime import local_search
+    from .search.api import BadRequest, hit_json, parse_params
+
+    params = {k: v for k, v in {"q": args.query, "partner": args.partner, "author": args.author}.items() if v}
+    try:
+        query, _page, _echo = parse_params(params)
+    except BadRequest as exc:
+        _err(str(exc))
+        return EXIT_USAGE
+    if not 1 <= args.limit <= MAX_SEARCH_LIMIT:
+        _err(f"--limit must be from 1 to {MAX_SEARCH_LIMIT}")
+        return EXIT_USAGE
+    if args.partner and Path(args.config).exists():
+        known = [p.id for p in load_registry(args.config).partners]
+        if args.partner not in known:
+            _err(f"no partner {args.partner!r} in {args.config} (known: {', '.join(known)})")
+            return EXIT_USAGE
+    index = local_search(Path(args.out) / STATE_DIR)
+    if not index.exists():
+        _err(f"no search index in {args.out}: `syndicate run --out {args.out}` builds it when it publishes")
+        return EXIT_USAGE
+    results = index.search(replace(query, limit=args.limit, offset=0))
+    if args.json:
+        for hit in results.hits:
+            print(json.dumps(hit_json(hit), ensure_ascii=False))
+        return EXIT_OK
+    bold = sys.stdout.isatty()
+    for rank, hit in enumerate(results.hits, 1):
+        where = ", ".join(x for x in (hit.partner, (hit.date or "")[:10], hit.decision) if x)
+        print(f"{rank}. {hit.title}  [{where}]  score {hit.score:.2f}")
+        if hit.authors:
+            print(f"   by {', '.join(hit.authors)}")
+        print(f"   {hit.url}")
+        if hit.snippet:
+            print(f"   {_marked(hit.snippet, hit.highlights, bold)}")
+    shown = len(results.hits)
+    print(f"{results.total} hit(s)" + (f", the best {shown} shown" if shown < results.total else ""))
+    return EXIT_OK
+
+
+MAX_SEARCH_LIMIT = 100
+
+
+def _marked(text: str, ranges: tuple[tuple[int, int], ...], bold: bool) -> str:
+    """The snippet with its matched words in bold on a terminal (unchanged when piped)."""
+    if not bold:
+        return text
+    out, at = [], 0
+    for start, end in ranges:
+        out += [text[at:start], "\033[1m", text[start:end], "\033[0m"]
+        at = end
+    return "".join(out) + text[at:]
+
+
 def _parked_fields(
     by_feed: dict[tuple[str, str], list[pipeline.ParkedMessage]], partner: str, feed: str
 ) -> dict[str, Any]:
@@ -508,12 +566,22 @@ def parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_extract)
 
     p = sub.add_parser("invoke", help="run a Lambda handler in-process with a sample event (no Docker)")
-    p.add_argument("function", help="poll, ingest or publish")
+    p.add_argument("function", help="poll, ingest, publish or search")
     p.add_argument("--event", required=True, help="event JSON file, e.g. events/poll.json")
     p.add_argument("--template", default="template.yaml")
     p.add_argument("--env", action="append", metavar="KEY=VALUE", help="extra environment for the handler")
     _add_backend(p)
     p.set_defaults(func=cmd_invoke)
+
+    p = sub.add_parser("search", help="search the published records (the local index in --out)")
+    p.add_argument("query", help='words to find, "a phrase", -excluded')
+    p.add_argument("--partner", help="only records this partner published (also as a copy)")
+    p.add_argument("--author", help="only records by this author (a name or part of one)")
+    p.add_argument("--limit", type=int, default=10, help=f"at most this many hits (default 10, max {MAX_SEARCH_LIMIT})")
+    p.add_argument("--config", default="partners.yaml", help="the registry, to check --partner (if the file exists)")
+    p.add_argument("--out", default="out", help="the local deployment folder (default: out)")
+    p.add_argument("--json", action="store_true", help="one JSON object per hit, best first")
+    p.set_defaults(func=cmd_search)
 
     p = sub.add_parser("status", help="show each feed's health")
     _add_backend(p)

@@ -177,7 +177,8 @@ def resolve_spec(name: str, template_path: Path) -> FunctionSpec:
         variables.update(((source.get("Environment") or {}).get("Variables")) or {})
 
     layer_dirs: list[Path] = []
-    for layer in prop("Layers") or []:
+    # SAM appends a function's Layers to the Globals' ones (lists merge), as Lambda will see them.
+    for layer in [*(glob.get("Layers") or []), *(props.get("Layers") or [])]:
         ref = layer.get("Ref") if isinstance(layer, dict) else None
         resource = template["Resources"].get(ref) if ref else None
         if isinstance(resource, dict) and resource.get("Type") == LAYER_TYPE:

@@ -9,17 +9,22 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from .config import REGISTRY_KEY, RegistryNotFound, RegistrySource
 from .fetch import AddressPolicy, HttpClient
 from .fetch.guard import allowed_networks
 from .registry import Registry
+from .search import SearchIndex
 from .services import Services, Settings
 
 STATE_DIR = ".state"
 PUBLIC_PREFIX = "public/"
 #: Objects the pipeline keeps for itself (each copy's own record): never served.
 PRIVATE_PREFIX = "private/"
+#: The search index's objects (tantivy segments and their pointer): read by the search API,
+#: not served as feeds, so neither under public/ nor private/.
+SEARCH_PREFIX = "search/"
 
 
 def _settings(registry: Registry, base_url: str | None) -> Settings:
@@ -79,6 +84,7 @@ def build_local(
         queue=SqliteQueue(db, name="articles"),
         http=http_client(allow_loopback, allow_networks=allow_networks),
         settings=settings,
+        search=local_search(state_dir),
     )
 
 
@@ -116,7 +122,33 @@ def build_aws(
         http=http_client(allow_loopback, allow_networks=allow_networks),
         settings=_settings(registry, base_url),
         index_workers=8,  # 32 band queries per lookup: concurrently against DynamoDB
+        search=aws_search(bucket, client=s3),
     )
+
+
+def local_search(state_dir: Path) -> SearchIndex:
+    """The search index of a local run: its objects under `.state/search/` (like the bucket's
+    `search/` prefix, not among the published files), its working cache beside them."""
+    from .adapters.local import LocalObjectStore
+    from .search.tantivy_index import TantivySearchIndex
+
+    return TantivySearchIndex(LocalObjectStore(state_dir / SEARCH_PREFIX.rstrip("/")), state_dir / "search-cache")
+
+
+def aws_search(
+    bucket: str, *, client: Any = None, endpoint_url: str | None = None, refresh_seconds: float = 0.0
+) -> SearchIndex:
+    """The search index in the bucket's `search/` prefix, cached under the temp folder (/tmp in
+    Lambda). tantivy itself is imported only when the index is used."""
+    import tempfile
+
+    from .adapters import aws
+    from .search.tantivy_index import TantivySearchIndex
+
+    client = client or aws.make_client("s3", endpoint_url=endpoint_url)
+    store = aws.S3ObjectStore(bucket, prefix=SEARCH_PREFIX, client=client)
+    cache = Path(tempfile.gettempdir()) / f"syndicate-search-{bucket}"
+    return TantivySearchIndex(store, cache, refresh_seconds=refresh_seconds)
 
 
 def registry_source(uri: str, endpoint_url: str | None = None) -> RegistrySource:
@@ -201,3 +233,18 @@ def services_from_env(environ: Mapping[str, str] = os.environ) -> Services:
     )
     svc.registry_source = source.current
     return svc
+
+
+def search_from_env(environ: Mapping[str, str] = os.environ) -> SearchIndex:
+    """The search index alone, for the search function: it reads `search/` and nothing else
+    (no registry, no state table), so its role can be read-only on that prefix."""
+    backend = environ.get("SYNDICATE_BACKEND", "aws")
+    refresh = float(environ.get("SEARCH_REFRESH_SECONDS", "30"))
+    if backend == "local":
+        index = local_search(Path(environ.get("SYNDICATE_OUT", "out")) / STATE_DIR)
+        return index
+    if backend != "aws":
+        raise RuntimeError(f"SYNDICATE_BACKEND must be 'aws' or 'local', got {backend!r}")
+    return aws_search(
+        _need(environ, "BUCKET_NAME"), endpoint_url=environ.get("AWS_ENDPOINT_URL") or None, refresh_seconds=refresh
+    )

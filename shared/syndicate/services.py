@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from .dedup.index import LshIndex
     from .fetch.client import HttpClient
     from .registry import Registry
+    from .search import SearchIndex
 
 #: Seconds left before the current invocation must be done (Lambda's remaining time).
 Deadline = Callable[[], float]
@@ -72,6 +73,8 @@ class Services:
     index_workers: int = 1
     clock: Callable[[], datetime] = utcnow
     registry_source: Callable[[], Registry] | None = None
+    #: the search index publish updates and the search API reads (None: no search)
+    search: SearchIndex | None = None
     _index: Any = field(default=None, repr=False)
     _db: State | None = field(default=None, repr=False)
 

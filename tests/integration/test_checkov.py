@@ -43,19 +43,26 @@ REVIEWED_SKIPS = {
     ("PollFunction", "CKV_AWS_117"),
     ("IngestFunction", "CKV_AWS_117"),
     ("PublishFunction", "CKV_AWS_117"),
+    ("SearchFunction", "CKV_AWS_117"),
     # Environment variables under Lambda's AWS managed key: they hold names, no secrets.
     ("PollFunction", "CKV_AWS_173"),
     ("IngestFunction", "CKV_AWS_173"),
     ("PublishFunction", "CKV_AWS_173"),
+    ("SearchFunction", "CKV_AWS_173"),
     # SQS-invoked: dead letters go through the queues' redrive policies, not Lambda's async DLQ.
     ("IngestFunction", "CKV_AWS_116"),
     ("PublishFunction", "CKV_AWS_116"),
+    # Function-URL-invoked (synchronous): the caller gets the error, an async DLQ would stay empty.
+    ("SearchFunction", "CKV_AWS_116"),
+    # The search API is public on purpose (browsers of downstream sites), read-only, throttled.
+    ("SearchFunctionUrl", "CKV_AWS_258"),
     # Ingest's concurrency is capped at the event source (MaximumConcurrency), as AWS advises for SQS.
     ("IngestFunction", "CKV_AWS_115"),
     # Log groups, SQS, DynamoDB: encrypted at rest with AWS managed or owned keys, not customer managed.
     ("PollLogGroup", "CKV_AWS_158"),
     ("IngestLogGroup", "CKV_AWS_158"),
     ("PublishLogGroup", "CKV_AWS_158"),
+    ("SearchLogGroup", "CKV_AWS_158"),
     ("ArticleQueue", "CKV_AWS_27"),
     ("ArticleDLQ", "CKV_AWS_27"),
     ("PublishQueue", "CKV_AWS_27"),
@@ -77,6 +84,7 @@ MUST_PASS = {
     ("PollFunction", "CKV_AWS_116"),  # PollDLQ, alarmed
     ("PollFunction", "CKV_AWS_115"),  # reserved concurrency 1: one poller at a time
     ("PublishFunction", "CKV_AWS_115"),  # reserved concurrency 1: one writer at a time
+    ("SearchFunction", "CKV_AWS_115"),  # reserved concurrency: the public URL's throttle
     ("Bucket", "CKV_AWS_18"),  # S3 server access logs into LogBucket
     ("Distribution", "CKV_AWS_86"),  # CloudFront standard logs into LogBucket
     ("Distribution", "CKV_AWS_34"),  # viewers redirected to HTTPS
@@ -284,6 +292,11 @@ def test_checkov_passes_on_the_sam_transformed_template(transformed_template: Pa
     report = _scan(transformed_template, tmp_path)
     passed = _assert_clean(report, REVIEWED_SKIPS)
     roles = {logical_id for logical_id, _ in passed if logical_id.endswith("FunctionRole")}
-    assert roles == {"PollFunctionRole", "IngestFunctionRole", "PublishFunctionRole"}, "roles were not checked"
+    assert roles == {
+        "PollFunctionRole",
+        "IngestFunctionRole",
+        "PublishFunctionRole",
+        "SearchFunctionRole",
+    }, "roles were not checked"
     # The boundary is scanned as a policy too: no unconstrained writes or permissions management.
     assert {("FunctionBoundary", "CKV_AWS_111"), ("FunctionBoundary", "CKV_AWS_109")} <= passed

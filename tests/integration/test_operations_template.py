@@ -14,7 +14,7 @@ import pytest
 from syndicate.invoke import load_template
 
 REPO = Path(__file__).resolve().parents[2]
-FUNCTIONS = ("PollFunction", "IngestFunction", "PublishFunction")
+FUNCTIONS = ("PollFunction", "IngestFunction", "PublishFunction", "SearchFunction")
 
 
 @pytest.fixture(scope="module")

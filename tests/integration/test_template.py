@@ -37,7 +37,12 @@ from fixtures.sam import SAM_TRANSFORM_SCRIPT, find_sam
 REPO = Path(__file__).resolve().parents[2]
 TEMPLATE = REPO / "template.yaml"
 SEED_URL = "https://blogs.lse.ac.uk/cff/2022/01/14/beijings-wait-and-see-approach-in-kazakhstan/"
-FUNCTIONS = {"poll": "PollFunction", "ingest": "IngestFunction", "publish": "PublishFunction"}
+FUNCTIONS = {
+    "poll": "PollFunction",
+    "ingest": "IngestFunction",
+    "publish": "PublishFunction",
+    "search": "SearchFunction",
+}
 CONTRACT_ENV = (
     "SYNDICATE_BACKEND",
     "BUCKET_NAME",
@@ -356,6 +361,7 @@ def test_each_function_gets_only_the_queues_it_uses(template: dict[str, Any]) ->
     assert sends_to("poll") == {"ArticleQueue"}
     assert sends_to("ingest") == {"PublishQueue"}
     assert sends_to("publish") == set()
+    assert sends_to("search") == set()
 
 
 def test_poll_runs_one_at_a_time_and_parks_failed_runs(template: dict[str, Any]) -> None:
@@ -501,12 +507,40 @@ def test_bucket_access_is_what_each_function_does(template: dict[str, Any]) -> N
     assert grants["ingest"]["s3:DeleteObject"] == {"public/records/*"}, "retiring a record deletes it"
     assert grants["ingest"]["s3:PutObject"] == {"public/records/*", "private/copies/*"}
     assert grants["ingest"]["s3:ListBucket"] == {"config/*", "private/copies/*"}
-    assert grants["publish"]["s3:ListBucket"] == {"public/*", "config/*"}
+    assert grants["publish"]["s3:ListBucket"] == {"public/*", "config/*", "search/*"}
+    assert grants["publish"]["s3:PutObject"] == {"public/*", "search/*"}, "publish updates the search index"
+    assert grants["search"] == {"s3:GetObject": {"search/*"}, "s3:ListBucket": {"search/*"}}, "search is read-only"
     boundary = _statements(template["Resources"]["FunctionBoundary"]["Properties"]["PolicyDocument"])
     writes = [s for s in boundary if {"s3:PutObject", "s3:DeleteObject"} & set(_as_list(s["Action"]))]
     assert writes and not any(
         "config/" in str(r) for s in writes for r in _as_list(s["Resource"])
     ), "the boundary lets a function write the registry"
+
+
+def test_search_is_a_public_get_only_url_with_cors_for_downstream_sites(template: dict[str, Any]) -> None:
+    props = _function(template, "search")
+    assert props["ReservedConcurrentExecutions"] == {"Ref": "SearchConcurrency"}
+    assert not any("DynamoDB" in next(iter(p)) or "SQS" in next(iter(p)) for p in props["Policies"])
+    url = template["Resources"]["SearchFunctionUrl"]["Properties"]
+    assert url["TargetFunctionArn"] == {"Fn::GetAtt": ["SearchFunction", "Arn"]}
+    assert url["AuthType"] == "NONE"
+    assert url["Cors"]["AllowMethods"] == ["GET"]
+    assert url["Cors"]["AllowOrigins"] == {"Ref": "SearchAllowedOrigins"}
+    assert template["Parameters"]["SearchAllowedOrigins"]["Type"] == "CommaDelimitedList"
+    permission = template["Resources"]["SearchFunctionUrlPermission"]["Properties"]
+    assert permission["Action"] == "lambda:InvokeFunctionUrl" and permission["FunctionUrlAuthType"] == "NONE"
+    assert template["Outputs"]["SearchUrl"]["Value"] == {"Fn::GetAtt": ["SearchFunctionUrl", "FunctionUrl"]}
+
+
+def test_tantivy_travels_only_to_the_functions_that_use_the_index(template: dict[str, Any]) -> None:
+    layer = template["Resources"]["SearchLayer"]
+    assert layer["Properties"]["ContentUri"].rstrip("/") == "search-layer"
+    pins = (REPO / "search-layer" / "requirements.txt").read_text()
+    assert f"tantivy=={importlib.metadata.version('tantivy')}" in pins
+    assert "tantivy" not in (REPO / "shared" / "requirements.txt").read_text()
+    for short in FUNCTIONS:
+        layers = _function(template, short).get("Layers", [])
+        assert ({"Ref": "SearchLayer"} in layers) == (short in ("publish", "search")), short
 
 
 def test_outputs_name_what_operators_need(template: dict[str, Any]) -> None:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent, SQSEvent
+from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent, LambdaFunctionUrlEvent, SQSEvent
 
 from syndicate import pipeline
 from syndicate.model import ArticleMessage
@@ -25,7 +25,7 @@ from syndicate.model import ArticleMessage
 EVENTS = Path(__file__).resolve().parents[2] / "events"
 QUEUE_ARN = re.compile(r"arn:aws:sqs:[a-z0-9-]+:\d{12}:[\w-]+")
 # Which function each sample is for, and so which source sends it (template.yaml's Events).
-KINDS = {"poll.json": "eventbridge", "ingest.json": "sqs", "publish.json": "sqs"}
+KINDS = {"poll.json": "eventbridge", "ingest.json": "sqs", "publish.json": "sqs", "search.json": "function_url"}
 
 
 def load(name: str) -> dict[str, Any]:
@@ -81,3 +81,13 @@ def test_poll_event_reads_as_an_eventbridge_schedule() -> None:
     datetime.fromisoformat(event.time.replace("Z", "+00:00"))
     (rule,) = event.resources
     assert rule.startswith(f"arn:aws:events:{event.region}:{event.account}:rule/")
+
+
+def test_search_event_reads_as_a_function_url_request() -> None:
+    """Function URLs send API Gateway's payload 2.0; the handler reads the method and the params."""
+    event = LambdaFunctionUrlEvent(load("search.json"))
+    assert event.version == "2.0"
+    assert event.request_context.http.method == "GET"
+    assert event.query_string_parameters["q"] == "Kazakhstan protests China"
+    assert event.raw_query_string.startswith("q=Kazakhstan%20protests%20China")
+    assert event.request_context.domain_name.endswith(".lambda-url.us-east-1.on.aws")

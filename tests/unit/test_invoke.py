@@ -290,7 +290,7 @@ def _local(tmp_path: Path) -> dict[str, str]:
 
 
 def test_real_template_functions() -> None:
-    assert function_names(REPO / "template.yaml") == ["ingest", "poll", "publish"]
+    assert function_names(REPO / "template.yaml") == ["ingest", "poll", "publish", "search"]
 
 
 def test_real_template_needs_deploy_time_values_unless_told_otherwise(
@@ -324,3 +324,22 @@ def test_real_ingest_handler_reports_a_bad_message_as_a_batch_item_failure(tmp_p
     path.write_text(json.dumps(event))
     result = invoke_function("ingest", path, REPO / "template.yaml", _local(tmp_path), unresolved="unset")
     assert result == {"batchItemFailures": [{"itemIdentifier": "bad-1"}]}
+
+
+def test_real_search_handler_answers_from_the_local_index(tmp_path: Path) -> None:
+    """`syndicate invoke search --event events/search.json`: the Function URL handler, locally."""
+    from syndicate.runtime import local_search
+    from syndicate.search import SearchDoc
+
+    index = local_search(tmp_path / "out" / ".state")
+    text = "Protests in Kazakhstan put China's policy of non-interference to the test."
+    index.upsert([SearchDoc(id="r1", title="Wait and See in Kazakhstan", url="https://x.example/1", text=text)])
+    index.commit()
+    result = invoke_function(
+        "search", REPO / "events" / "search.json", REPO / "template.yaml", _local(tmp_path), unresolved="unset"
+    )
+    assert result["statusCode"] == 200
+    assert result["headers"]["content-type"].startswith("application/json")
+    body = json.loads(result["body"])
+    assert [h["id"] for h in body["hits"]] == ["r1"]
+    assert body["query"]["q"] == "Kazakhstan protests China" and body["next_page"] is None

@@ -138,6 +138,12 @@ def _publish_once(svc: Services) -> PublishReport:
             if key not in keep and "/" not in key[len(stem) :]:
                 svc.store.delete(key)
     svc.db.publish.put_last(PublishMark(digest, sorted(written_keys), iso_z(svc.now())))
+    # >>> search index (issue 10): the changed records into the index, before their pending
+    # marks go, so a failed index update is retried by the next publish.
+    from ..search.update import index_changes
+
+    index_changes(svc, [record_id for record_id, _ in pending])
+    # <<< search index
     for record_id, _ in pending:
         svc.db.pending.clear(record_id)
     report.published = True
