@@ -55,12 +55,13 @@ def _services(args: argparse.Namespace, registry: Registry) -> Services:
     return build_local(Path(args.out), registry, allow_loopback=args.allow_loopback, base_url=args.base_url)
 
 
-def print_base_url_notice(svc: Services, out: Any = sys.stdout) -> None:
+def print_base_url_notice(svc: Services, out: Any = None) -> None:
     """One line when the feeds link to a file: URL: neither `--base-url` nor the registry's
     `publish.base_url` said where they will be served, so a reader elsewhere cannot follow them."""
     base = svc.settings.public_base_url
     if base.startswith("file:"):
-        print(f"feed links point at {base}: set publish.base_url in the registry or pass --base-url", file=out)
+        message = f"feed links point at {base}: set publish.base_url in the registry or pass --base-url"
+        print(message, file=out or sys.stdout)
 
 
 def print_report(report: pipeline.RunReport, out: Any = sys.stdout) -> None:
