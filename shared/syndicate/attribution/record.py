@@ -23,6 +23,7 @@ from collections.abc import Sequence
 from datetime import date
 from html import escape
 
+from ..clock import iso_z, parse_iso
 from ..dedup.urls import record_id
 from ..extract.profiles import get_profile
 from ..extract.sanitize import sanitize_html
@@ -169,6 +170,14 @@ def attribution_line(
     )
 
 
+def rfc3339(value: str | None) -> str | None:
+    """A date as JSON Feed wants it (RFC 3339 date-time): a page's bare '2022-01-14' becomes
+    '2022-01-14T00:00:00Z'; a value that is no ISO date at all is kept as it is."""
+    if value and len(value) == 10 and (moment := parse_iso(value)) is not None:
+        return iso_z(moment)
+    return value
+
+
 def human_date(iso: str) -> str:
     """'2022-01-14' -> '14 January 2022' (anything else is returned as it is)."""
     try:
@@ -237,7 +246,7 @@ def build_record(
             None,
         ) or plain_text(article.text[: summary_chars * 20], html=False)  # the head is enough: no 600 kB pass
         summary = cut_at_word(summary, summary_chars)
-    date_published = entry.published or article.date
+    date_published = rfc3339(entry.published or article.date)
     original = article.original_publisher or Publisher(
         name=partner.name, url=message.canonical_url, date_published=(date_published or "")[:10] or None
     )
