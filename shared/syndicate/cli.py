@@ -91,6 +91,15 @@ def _services(args: argparse.Namespace, registry: Registry) -> Services:
     return build_local(Path(args.out), registry, allow_loopback=args.allow_loopback, base_url=args.base_url)
 
 
+def print_base_url_notice(svc: Services, out: Any = None) -> None:
+    """One line when the feeds link to a file: URL: neither `--base-url` nor the registry's
+    `publish.base_url` said where they will be served, so a reader elsewhere cannot follow them."""
+    base = svc.settings.public_base_url
+    if base.startswith("file:"):
+        message = f"feed links point at {base}: set publish.base_url in the registry or pass --base-url"
+        print(message, file=out or sys.stdout)
+
+
 def print_report(report: pipeline.RunReport, out: Any = sys.stdout) -> None:
     poll = report.poll
     changed = sum(1 for r in report.ingested if r.changed)
@@ -135,8 +144,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         svc.http.close()
     if args.json:
         print(json.dumps(report.as_dict(), indent=2))
+        print_base_url_notice(svc, sys.stderr)  # stdout stays one JSON document
     else:
         print_report(report)
+        print_base_url_notice(svc)
     return EXIT_OK if report.ok else EXIT_FAILURES
 
 
@@ -166,7 +177,9 @@ def preview_record(
     record, article = pipeline.page_record(
         registry, partner, message, body, url, fetched_at=iso_z(utcnow()), content_type=content_type
     )
-    item = record.to_item()
+    from .dedup.merge import Copy, merge_copies
+
+    item = merge_copies([Copy(record, partner.name, partner.rank)]).to_item()  # as published: attribution in
     if record_id:
         item["id"] = record_id
     item["content_text"] = article.text
@@ -401,6 +414,7 @@ def cmd_backfill(args: argparse.Namespace) -> int:
         svc.http.close()
     report = pipeline.RunReport(poll=poll, ingested=ingested, publish=publish, failures=poll.failures + failures)
     print_report(report)
+    print_base_url_notice(svc)
     return EXIT_OK if report.ok else EXIT_FAILURES
 
 
@@ -503,7 +517,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
         finally:
             svc.http.close()
     print_report(report)
-    print(f"JSON Feed: {(out / 'feed.json').resolve()}")
+    print_base_url_notice(svc)
+    print(f"JSON Feed: {(out / 'feed.json').resolve()}  Atom: {(out / 'feed.atom').resolve()}")
     return EXIT_OK if report.ok else EXIT_FAILURES
 
 

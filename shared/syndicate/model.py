@@ -101,18 +101,37 @@ class Record(BaseModel):
     url: str
     title: str
     authors: list[FeedAuthor] = Field(default_factory=list)
+    author: FeedAuthor | None = Field(
+        default=None,
+        description="JSON Feed 1.0's single author, for readers that read only it: always the first of"
+        " `authors` (to_item sets it)",
+    )
     date_published: str | None = None
     date_modified: str | None = None
     summary: str
     content_html: str | None = None
     content_text: str | None = None
-    language: str | None = None
+    image: str | None = Field(
+        default=None, description="the article's lead image, only where its own licence lets us republish it"
+    )
+    banner_image: str | None = Field(default=None, description="the same lead image, for readers that show banners")
+    language: str | None = Field(default=None, description="BCP 47, e.g. en or en-GB")
     tags: list[str] = Field(default_factory=list)
     syndicate: SyndicateExt = Field(alias="_syndicate")
 
     def to_item(self) -> dict[str, object]:
-        """The JSON Feed item, with the extension under its `_syndicate` key and no nulls."""
-        return self.model_dump(mode="json", by_alias=True, exclude_none=True)
+        """The JSON Feed item, with the extension under its `_syndicate` key and no nulls.
+
+        `author` is derived here from `authors` (not trusted from the model), so a record whose
+        authors were replaced by a merge can never publish a stale one."""
+        dumped = self.model_dump(mode="json", by_alias=True, exclude_none=True)
+        dumped.pop("author", None)
+        item: dict[str, object] = {}
+        for key, value in dumped.items():
+            item[key] = value
+            if key == "authors" and isinstance(value, list) and value:
+                item["author"] = dict(value[0])
+        return item
 
 
 class FeedEntry(BaseModel):
@@ -163,4 +182,5 @@ class Article(BaseModel):
     original_publisher: Publisher | None = Field(default=None, description="from a cross-post notice")
     byline_org: str | None = None
     images: list[Image] = Field(default_factory=list)
+    lead_image: str | None = Field(default=None, description="the page's og:image, absolute")
     paywalled: bool = False

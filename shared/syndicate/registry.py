@@ -34,7 +34,7 @@ _TOP_KEYS = {"partners", "publish"}
 _PARTNER_KEYS = {"id", "name", "homepage", "feeds", "profile", "licence", "host_aliases", "page_licence"}
 _FEED_KEYS = {"url", "poll_minutes"}
 _LICENCE_KEYS = {"spdx", "url", "republish"}
-_PUBLISH_KEYS = {"base_url", "page_size", "title"}
+_PUBLISH_KEYS = {"base_url", "page_size", "title", "home_page_url"}
 
 
 class RegistryError(ValueError):
@@ -80,6 +80,8 @@ class PublishConfig:
     base_url: str | None = None
     page_size: int = 50
     title: str = "syndicate"
+    #: the site that presents the feeds (the aggregate feed's home_page_url); default: base_url's site
+    home_page_url: str | None = None
 
 
 @dataclass
@@ -224,7 +226,12 @@ def parse_registry(text: str, source: str = "partners.yaml") -> Registry:
         base = raw.get("base_url")
         if base is not None:
             base = _http_url(base, where, "base_url")
-        publish = PublishConfig(base_url=base, page_size=size, title=str(raw.get("title", "syndicate")))
+        home = raw.get("home_page_url")
+        if home is not None:
+            home = _http_url(home, where, "home_page_url")
+        publish = PublishConfig(
+            base_url=base, page_size=size, title=str(raw.get("title", "syndicate")), home_page_url=home
+        )
     return Registry(source=source, partners=partners, publish=publish)
 
 

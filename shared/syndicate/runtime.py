@@ -27,9 +27,11 @@ PRIVATE_PREFIX = "private/"
 SEARCH_PREFIX = "search/"
 
 
-def _settings(registry: Registry, base_url: str | None) -> Settings:
+def _settings(registry: Registry, base_url: str | None, default_base_url: str | None = None) -> Settings:
+    """Where the feeds say they live: `--base-url`, else the registry's `publish.base_url`, else
+    `default_base_url` (a local run's folder as a file: URL; a Lambda's PUBLIC_BASE_URL)."""
     return Settings(
-        public_base_url=base_url or registry.publish.base_url or Settings.public_base_url,
+        public_base_url=base_url or registry.publish.base_url or default_base_url or Settings.public_base_url,
         page_size=registry.publish.page_size,
         feed_title=registry.publish.title,
         search_url=os.environ.get("SEARCH_API_URL") or None,
@@ -62,6 +64,7 @@ def build_local(
     base_url: str | None = None,
     state_dir: Path | None = None,
     allow_networks: str = "",
+    default_base_url: str | None = None,
 ) -> Services:
     """The embedded default: `out_dir` is the bucket, SQLite under `out_dir/.state` the table and queue."""
     from .adapters.idempotency import StateStorePersistenceLayer, ingest_guard
@@ -71,7 +74,7 @@ def build_local(
     state_dir = state_dir or out_dir / STATE_DIR
     state_dir.mkdir(parents=True, exist_ok=True)
     db = state_dir / "syndicate.sqlite"
-    settings = _settings(registry, base_url or out_dir.resolve().as_uri() + "/")
+    settings = _settings(registry, base_url, default_base_url or out_dir.resolve().as_uri() + "/")
     state = SqliteStateStore(db)
     persistence = StateStorePersistenceLayer(state)
     return Services(
@@ -100,6 +103,7 @@ def build_aws(
     allow_loopback: bool = False,
     base_url: str | None = None,
     allow_networks: str = "",
+    default_base_url: str | None = None,
 ) -> Services:
     """S3 (published objects under `public/`), DynamoDB and SQS, optionally at `endpoint_url`."""
     from .adapters import aws
@@ -120,7 +124,7 @@ def build_aws(
         publish_queue=aws.SqsQueue(publish_queue_url, client=sqs) if publish_queue_url else None,
         dead_letter_queue=aws.SqsQueue(dead_letter_queue_url, client=sqs) if dead_letter_queue_url else None,
         http=http_client(allow_loopback, allow_networks=allow_networks),
-        settings=_settings(registry, base_url),
+        settings=_settings(registry, base_url, default_base_url),
         index_workers=8,  # 32 band queries per lookup: concurrently against DynamoDB
         search=aws_search(bucket, client=s3),
     )
@@ -208,13 +212,14 @@ def services_from_env(environ: Mapping[str, str] = os.environ) -> Services:
     # ETag, at most once a minute) rather than read once per container.
     source = registry_source(uri, endpoint)
     registry = _first_load(source, uri)
+    # The registry's publish.base_url wins; PUBLIC_BASE_URL (the stack's default) is the fallback.
     base_url = environ.get("PUBLIC_BASE_URL") or None
     if backend == "local":
         svc = build_local(
             Path(environ.get("SYNDICATE_OUT", "out")),
             registry,
             allow_loopback=allow_loopback,
-            base_url=base_url,
+            default_base_url=base_url,
             allow_networks=allow_networks,
         )
         svc.registry_source = source.current
@@ -228,7 +233,7 @@ def services_from_env(environ: Mapping[str, str] = os.environ) -> Services:
         dead_letter_queue_url=environ.get("ARTICLE_DLQ_URL") or None,
         endpoint_url=endpoint,
         allow_loopback=allow_loopback,
-        base_url=base_url,
+        default_base_url=base_url,
         allow_networks=allow_networks,
     )
     svc.registry_source = source.current

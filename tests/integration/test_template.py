@@ -66,6 +66,7 @@ LAYER_PACKAGES = {
     "aws-lambda-powertools": "aws_lambda_powertools",
     "httpcore": "httpcore",
     "protego": "protego",
+    "feedgen": "feedgen",
     "rensa": "rensa",
 }
 # SAM policy templates whose generated statements name the resource they are given.

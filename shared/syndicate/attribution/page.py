@@ -46,6 +46,7 @@ import lxml.html
 
 from ..extract.profiles import GENERIC, GENERIC_BYLINE, Profile
 from ..model import Author, Image, Publisher
+from ..text.lang import bcp47
 from ..text.names import split_names
 from .licences import spdx_from_text, spdx_from_url
 from .limits import MAX_AUTHORS, bounded, first
@@ -129,6 +130,8 @@ class PageFacts:
     canonical_url: str | None = None
     date_published: str | None = None
     url: str | None = None
+    lead_image: str | None = None  # og:image, absolute: the picture the page shows for itself
+    language: str | None = None  # BCP 47, from <html lang>, og:locale or Content-Language
 
 
 def parse_byline(text: str, patterns: tuple[re.Pattern[str], ...] = (GENERIC_BYLINE,)) -> Byline | None:
@@ -469,6 +472,16 @@ def _read_head(head: Any, url: str, facts: PageFacts) -> str | None:
     return (head.xpath(".//meta[@property='og:image']/@content") or [None])[0]
 
 
+def _page_language(doc: Any) -> str | None:
+    """The page's language: `<html lang>` (or xml:lang), else og:locale, else a
+    Content-Language meta, as a BCP 47 tag (None when none of them is a language tag)."""
+    candidates = [doc.get("lang"), doc.get("{http://www.w3.org/XML/1998/namespace}lang")]
+    candidates += doc.xpath("//head/meta[@property='og:locale']/@content")
+    candidates += doc.xpath("//head/meta[translate(@http-equiv, 'CONTENT-LANGUAGE', 'content-language')"
+                            "='content-language']/@content")
+    return next((tag for value in candidates if (tag := bcp47(str(value).split(",")[0]) if value else None)), None)
+
+
 def _read_footer(footer: Any, facts: PageFacts) -> None:
     """A site-wide licence: a rel=license link, a Creative Commons badge or link, or a
     'licensed under' statement in the site footer."""
@@ -515,6 +528,8 @@ def read_page_facts(page: bytes | str, url: str, profile: Profile = GENERIC) -> 
         return [r for r in results if _node_of(r) in allowed]
 
     featured = _read_head(doc.find("head"), url, facts)
+    facts.lead_image = join_url(url, featured) if featured else None
+    facts.language = _page_language(doc)
     entity = main_entity(_jsonld_objects(doc), (url, facts.canonical_url))
     if entity is not None:
         _jsonld(entity, url, facts)

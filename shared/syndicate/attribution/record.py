@@ -21,15 +21,19 @@ import hashlib
 import logging
 from collections.abc import Sequence
 from datetime import date
+from html import escape
 
+from ..clock import iso_z, parse_iso
 from ..dedup.urls import record_id
 from ..extract.profiles import get_profile
 from ..extract.sanitize import sanitize_html
 from ..model import Article, ArticleMessage, Author, FeedAuthor, Licence, Publisher, Record, Republish, SyndicateExt
 from ..registry import Partner
 from ..text.cut import cut_at_word
+from ..text.lang import bcp47
 from ..text.plain import plain_text
 from .authors import merge_authors
+from .content import lead_image
 from .licences import decide_licence, licence_label
 from .limits import MAX_AFFILIATION, MAX_BIO, MAX_NAME
 from .page import Byline
@@ -106,12 +110,22 @@ def join_names(names: list[str]) -> str:
     return ", ".join(names[:-1]) + " and " + names[-1]
 
 
-def licence_terms(licence: Licence) -> str:
+def licence_terms(licence: Licence, *, html: bool = False) -> str:
     """What the attribution says about the terms: 'licensed under CC BY 4.0', or for a
-    LicenseRef- licence (no public licence, an agreement) 'all rights reserved by the publisher'."""
+    LicenseRef- licence (no public licence, an agreement) 'all rights reserved by the publisher'.
+    With `html`, the licence's name links to its deed."""
     if licence.spdx.startswith("LicenseRef-"):
         return "all rights reserved by the publisher"
-    return f"licensed under {licence_label(licence)}"
+    label = licence_label(licence)
+    return f"licensed under {_link(label, licence.url) if html else label}"
+
+
+def _link(text: str, url: str | None) -> str:
+    """An escaped link as the sanitizer would leave it (rel=noopener noreferrer, escaped href),
+    so our own markup passes nh3 unchanged; plain escaped text without a URL."""
+    if not url:
+        return escape(text, quote=False)
+    return f'<a href="{escape(url, quote=True)}" rel="noopener noreferrer">{escape(text, quote=False)}</a>'
 
 
 def attribution_line(
@@ -124,6 +138,7 @@ def attribution_line(
     *,
     republished_on: Sequence[tuple[str, str]] = (),
     text_from: str | None = None,
+    html: bool = False,
 ) -> str:
     """The credit line in the form LSE's republishing policy asks for, noting our changes:
     "'Title' by A and B, originally published on LSE Blogs (URL), licensed under CC BY 4.0."
@@ -132,18 +147,35 @@ def attribution_line(
     cross-post notice). A record merged from several copies names the other places as
     `republished_on` ((publisher, URL) pairs) and, when the text and licence come from one of
     those copies rather than the original, that copy's publisher as `text_from`.
+
+    `html=True` gives the same words as an HTML fragment for `content_html`: every name and
+    title escaped, the publisher and each other place linked to their URL (instead of the URL
+    in brackets) and the licence linked to its deed.
     """
-    by = f" by {join_names(authors)}" if authors else ""
+    esc = (lambda t: escape(t, quote=False)) if html else (lambda t: t)
+
+    def place(name: str, at: str) -> str:
+        return _link(name, at) if html else f"{name} ({at})"
+
+    by = f" by {esc(join_names(authors))}" if authors else ""
     first = ""
     if first_published and first_published.name.casefold() != publisher.casefold():
         when = f" on {human_date(first_published.date_published)}" if first_published.date_published else ""
-        first = f" (first published by {first_published.name}{when})"
-    via = ", republished on " + "; ".join(f"{name} ({at})" for name, at in republished_on) if republished_on else ""
-    source = f" (text and licence from the {text_from} copy)" if text_from else ""
+        first = f" (first published by {esc(first_published.name)}{esc(when)})"
+    via = ", republished on " + "; ".join(place(name, at) for name, at in republished_on) if republished_on else ""
+    source = f" (text and licence from the {esc(text_from)} copy)" if text_from else ""
     return (
-        f"'{title}'{by}, originally published on {publisher} ({url}){first}{via}{source}, "
-        f"{licence_terms(licence)}. Changes: {CHANGES}."
+        f"'{esc(title)}'{by}, originally published on {place(publisher, url)}{first}{via}{source}, "
+        f"{licence_terms(licence, html=html)}. Changes: {CHANGES}."
     )
+
+
+def rfc3339(value: str | None) -> str | None:
+    """A date as JSON Feed wants it (RFC 3339 date-time): a page's bare '2022-01-14' becomes
+    '2022-01-14T00:00:00Z'; a value that is no ISO date at all is kept as it is."""
+    if value and len(value) == 10 and (moment := parse_iso(value)) is not None:
+        return iso_z(moment)
+    return value
 
 
 def human_date(iso: str) -> str:
@@ -214,13 +246,14 @@ def build_record(
             None,
         ) or plain_text(article.text[: summary_chars * 20], html=False)  # the head is enough: no 600 kB pass
         summary = cut_at_word(summary, summary_chars)
-    date_published = entry.published or article.date
+    date_published = rfc3339(entry.published or article.date)
     original = article.original_publisher or Publisher(
         name=partner.name, url=message.canonical_url, date_published=(date_published or "")[:10] or None
     )
     line = attribution_line(title, names, partner.name, message.canonical_url, licence, article.original_publisher)
     content_html = content_text = None
-    if republish == "full":
+    images = [] if link_only else article.images  # image credits are the partner's text
+    if republish == "full":  # the body alone: credits and attribution are added to the merged record
         content_html = sanitize_html(article.html, article.url)
     elif republish == "excerpt":
         content_text = summary
@@ -237,7 +270,9 @@ def build_record(
         summary=summary,
         content_html=content_html,
         content_text=content_text,
-        language=article.language,
+        language=bcp47(article.language),
+        image=(lead := lead_image(article.lead_image, images, republish)),
+        banner_image=lead,
         tags=tags,
         _syndicate=SyndicateExt(
             partner=partner.id,
@@ -248,7 +283,7 @@ def build_record(
             licence=licence,
             claimed_licence=decision.claimed,
             attribution=line,
-            images=[] if link_only else article.images,  # image credits are the partner's text
+            images=images,
             paywalled=article.paywalled,
             content_sha256=content_sha256(article.text),
             fetched_at=fetched_at,

@@ -27,6 +27,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..attribution.authors import merge_authors, name_key
+from ..attribution.content import with_attribution
 from ..attribution.licences import rank
 from ..attribution.record import attribution_line, link_summary
 from ..model import FeedAuthor, Image, Placement, Publisher, Record
@@ -96,7 +97,13 @@ def _outside_original(copies: Sequence[Copy]) -> Publisher | None:
 def merge_copies(copies: Sequence[Copy]) -> Record:
     """One record for a set of copies of the same article (see the module docstring)."""
     if len(copies) == 1:
-        return copies[0].record
+        only = copies[0]
+        ext = only.record.syndicate
+        line_html = attribution_line(
+            only.record.title, [a.name for a in ext.authors], only.partner_name, only.record.url, ext.licence,
+            ext.original_publisher, html=True,
+        )  # the words build_record put in ext.attribution, as HTML
+        return with_attribution(only.record, line_html)
     canonical = canonical_copy(copies)
     canonical_url = canonical.url
     ordered = sorted(copies, key=lambda c: (c is not canonical, c.rank, c.url))
@@ -113,16 +120,21 @@ def merge_copies(copies: Sequence[Copy]) -> Record:
         for c in ordered
         if c.url != canonical_url
     ]
-    attribution = attribution_line(
-        title,
-        names,
-        original.name,
-        canonical_url,
-        ext.licence,
-        outside,
-        republished_on=[(c.partner_name, c.url) for c in ordered if c.url != canonical_url],
-        text_from=chosen.partner_name if chosen.url != canonical_url else None,
-    )
+
+    def line(html: bool) -> str:
+        return attribution_line(
+            title,
+            names,
+            original.name,
+            canonical_url,
+            ext.licence,
+            outside,
+            republished_on=[(c.partner_name, c.url) for c in ordered if c.url != canonical_url],
+            text_from=chosen.partner_name if chosen.url != canonical_url else None,
+            html=html,
+        )
+
+    attribution = line(html=False)
     images: list[Image] = []
     for c in ordered:
         for image in c.record.syndicate.images:
@@ -132,8 +144,8 @@ def merge_copies(copies: Sequence[Copy]) -> Record:
     texts = {}
     if ext.licence.republish == "link":  # every copy is link-only: our words only, for the merged URL
         texts = {"summary": link_summary(original.name, canonical_url, paywalled=ext.paywalled),
-                 "content_text": attribution, "content_html": None}
-    return base.model_copy(
+                 "content_text": attribution, "content_html": None, "image": None, "banner_image": None}
+    merged = base.model_copy(
         update={
             **texts,
             "id": record_id(canonical_url),
@@ -154,3 +166,4 @@ def merge_copies(copies: Sequence[Copy]) -> Record:
             ),
         }
     )
+    return with_attribution(merged, line(html=True))

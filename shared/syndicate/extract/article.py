@@ -24,6 +24,7 @@ from ..attribution.page import read_page_facts
 from ..errors import UrlError
 from ..model import Article, Licence
 from ..text.decoding import bom, decode, sniff
+from ..text.lang import bcp47
 from ..text.names import split_names
 from ..text.plain import plain_text
 from .profiles import Profile, get_profile
@@ -142,13 +143,14 @@ def extract_article(
         date=doc.date or None,
         description=plain_text(facts.description or doc.description, html=False) or None,
         sitename=plain_text(doc.sitename, html=False) or None,
-        language=doc.language or None,
+        language=bcp47(doc.language) or facts.language,
         licence=licence,
         canonical_url=facts.canonical_url or (doc.url if doc.url and doc.url != url else None),
         tags=[t for t in ((plain_text(t, html=False)) for t in (doc.categories or []) + (doc.tags or [])) if t],
         original_publisher=facts.original,
         byline_org=(plain_text(facts.byline.org, html=False) or None) if facts.byline else None,
         images=facts.images,
+        lead_image=facts.lead_image,
         paywalled=facts.paywalled,
     )
     return prof.finish(article)

@@ -15,9 +15,11 @@ import json
 import logging
 from dataclasses import asdict, dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from ..clock import iso_z
 from ..ports import PreconditionFailed, StorageError
+from ..publish.atom import ATOM_CONTENT_TYPE, render_atom
 from ..publish.jsonfeed import build_feed_pages
 from ..services import Services
 from ..state import PublishMark
@@ -84,10 +86,24 @@ def _deploy_embed(svc: Services, report: PublishReport) -> None:
 def feed_specs(svc: Services) -> list[FeedSpec]:
     """The feed of all partners, then one feed per partner."""
     title = svc.settings.feed_title
-    specs = [FeedSpec("feed.json", title, None, None, "Articles republished from our partners, with attribution.")]
+    home = site_home_page(svc)
+    specs = [FeedSpec("feed.json", title, None, home, "Articles republished from our partners, with attribution.")]
     for partner in svc.current_registry().partners:
         specs.append(FeedSpec(f"feeds/{partner.id}.json", f"{partner.name} via {title}", partner.id, partner.homepage))
     return specs
+
+
+def site_home_page(svc: Services) -> str:
+    """The aggregate feed's home_page_url: the registry's `publish.home_page_url`, else the site
+    of the base URL the feeds are served from (its scheme and host; a file: base as it is)."""
+    configured = svc.current_registry().publish.home_page_url
+    if configured:
+        return configured
+    base = svc.settings.public_base_url
+    parts = urlsplit(base)
+    if parts.scheme in ("http", "https") and parts.netloc:
+        return f"{parts.scheme}://{parts.netloc}/"
+    return base
 
 
 def _partners_of(item: dict[str, Any]) -> set[str]:
@@ -184,4 +200,17 @@ def _write_feed(
         )
         report.objects_written += 1
         report.keys.append(spec.first_key)
+    _write_atom(svc, spec.first_key, pages[spec.first_key], report)
     return list(pages)
+
+
+def _write_atom(svc: Services, first_key: str, first_page: bytes, report: PublishReport) -> None:
+    """`feed.atom` beside `feed.json`: the first page as Atom 1.0 (the Atom of later pages comes
+    with the paged layout), rewritten only when it changed."""
+    key = first_key.removesuffix(".json") + ".atom"
+    url = svc.settings.public_base_url.rstrip("/") + "/" + key
+    body = render_atom(json.loads(first_page), self_url=url, first_url=url)
+    if svc.store.get(key) != body:
+        svc.store.put(key, body, ATOM_CONTENT_TYPE)
+        report.objects_written += 1
+        report.keys.append(key)

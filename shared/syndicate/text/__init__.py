@@ -5,4 +5,5 @@
 - `names`: one string naming several people -> the names.
 - `cut`: a text cut at a word to fit a limit, marked with an ellipsis.
 - `plain`: a field that may hold HTML (title, summary, tag, name) -> plain text, markup-free.
+- `lang`: a language as a page or feed spells it -> a BCP 47 tag (`en_GB` -> `en-GB`).
 """
