@@ -164,3 +164,7 @@ class Article(BaseModel):
     byline_org: str | None = None
     images: list[Image] = Field(default_factory=list)
     paywalled: bool = False
+    author_sources: dict[str, str] = Field(
+        default_factory=dict, description="name key -> where the page credits that author (attribution.authors)"
+    )
+    licence_found_in: str | None = Field(default=None, description="where the page states its licence")

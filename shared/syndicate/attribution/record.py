@@ -108,8 +108,9 @@ def join_names(names: list[str]) -> str:
 
 def licence_terms(licence: Licence) -> str:
     """What the attribution says about the terms: 'licensed under CC BY 4.0', or for a
-    LicenseRef- licence (no public licence, an agreement) 'all rights reserved by the publisher'."""
-    if licence.spdx.startswith("LicenseRef-"):
+    LicenseRef- licence (no public licence, an agreement) 'all rights reserved by the publisher'; a
+    Creative Commons port off the SPDX list (LicenseRef-CC-BY-2.5-CH) is a public licence."""
+    if licence.spdx.startswith("LicenseRef-") and not licence.spdx.startswith("LicenseRef-CC-"):
         return "all rights reserved by the publisher"
     return f"licensed under {licence_label(licence)}"
 
