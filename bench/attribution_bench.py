@@ -77,7 +77,9 @@ def check_inputs(data: Path, scorer: Path) -> None:
             f"(the shared data set lives at <repo>/../shared/data/attribution-dev; pass --data DIR)"
         )
     if not scorer.is_file():
-        raise BenchDataMissing(f"scorer not found at {scorer} (it lives at <repo>/../shared/tools/score_attribution.py)")
+        raise BenchDataMissing(
+            f"scorer not found at {scorer} (it lives at <repo>/../shared/tools/score_attribution.py)"
+        )
 
 
 def load_scorer(scorer: Path) -> ModuleType:

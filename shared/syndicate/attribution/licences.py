@@ -25,7 +25,9 @@ _CC_URL = re.compile(
     re.I,
 )
 _CC_TEXT = re.compile(
-    r"\bCC[ -](?P<kind>BY(?:[ -](?:NC|SA|ND)){0,2})[ -](?P<ver>\d\.\d)(?:[ -](?-i:(?P<port>DE|AT|CH|FR|ES|UK|US|NL|JP|AU|IT|PL|IGO))\b)?", re.I
+    r"\bCC[ -](?P<kind>BY(?:[ -](?:NC|SA|ND)){0,2})[ -](?P<ver>\d\.\d)"
+    r"(?:[ -](?-i:(?P<port>DE|AT|CH|FR|ES|UK|US|NL|JP|AU|IT|PL|IGO))\b)?",
+    re.I,
 )
 
 #: Ported Creative Commons licences on the SPDX licence list (as of list 3.2x): a page's
@@ -33,10 +35,12 @@ _CC_TEXT = re.compile(
 #: texts). A port not on the list (CC-BY-2.5-CH, CC-BY-SA-3.0-CH...) keeps its port as
 #: `LicenseRef-CC-...` (SPDX's form for a licence off the list), permitting what its family does.
 SPDX_PORTS = frozenset(
-    """CC-BY-2.5-AU CC-BY-3.0-AT CC-BY-3.0-AU CC-BY-3.0-DE CC-BY-3.0-IGO CC-BY-3.0-NL CC-BY-3.0-US
-    CC-BY-NC-3.0-DE CC-BY-NC-ND-3.0-DE CC-BY-NC-ND-3.0-IGO CC-BY-NC-SA-2.0-DE CC-BY-NC-SA-2.0-FR
-    CC-BY-NC-SA-2.0-UK CC-BY-NC-SA-3.0-DE CC-BY-NC-SA-3.0-IGO CC-BY-ND-3.0-DE CC-BY-SA-2.0-UK
-    CC-BY-SA-2.1-JP CC-BY-SA-3.0-AT CC-BY-SA-3.0-DE CC-BY-SA-3.0-IGO""".split()
+    [
+        "CC-BY-2.5-AU", "CC-BY-3.0-AT", "CC-BY-3.0-AU", "CC-BY-3.0-DE", "CC-BY-3.0-IGO", "CC-BY-3.0-NL", "CC-BY-3.0-US",
+        "CC-BY-NC-3.0-DE", "CC-BY-NC-ND-3.0-DE", "CC-BY-NC-ND-3.0-IGO", "CC-BY-NC-SA-2.0-DE", "CC-BY-NC-SA-2.0-FR",
+        "CC-BY-NC-SA-2.0-UK", "CC-BY-NC-SA-3.0-DE", "CC-BY-NC-SA-3.0-IGO", "CC-BY-ND-3.0-DE", "CC-BY-SA-2.0-UK",
+        "CC-BY-SA-2.1-JP", "CC-BY-SA-3.0-AT", "CC-BY-SA-3.0-DE", "CC-BY-SA-3.0-IGO",
+    ]
 )
 #: The Public Domain Mark: on the SPDX list as CC-PDM-1.0 (since list 3.24, as we know it).
 PDM = "CC-PDM-1.0"

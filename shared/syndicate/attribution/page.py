@@ -559,7 +559,8 @@ def _element_authors(regions: list[Any], url: str) -> Iterator[Author]:
 def _names_in(el: Any, url: str) -> Iterator[Author]:
     parts = [p for p in el.xpath(_NAME_PARTS) if isinstance(p.tag, str)]
     texts = [p.get("content") or text_of(p) for p in parts] if parts else [el.get("content") or text_of(el)]
-    links = {name_key(c): a.get("href") for a in el.xpath("descendant-or-self::a[@href]") if (c := clean_name(text_of(a)))}
+    anchors = el.xpath("descendant-or-self::a[@href]")
+    links = {name_key(c): a.get("href") for a in anchors if (c := clean_name(text_of(a)))}
     for text in texts:
         if not text or len(text) > 300:
             continue

@@ -73,32 +73,43 @@ _PREFIXES = (
     # Chinese
     r"责任编辑", r"作者", r"编辑", r"记者",
 )
-_PREFIX = re.compile(r"^(?:(?:" + "|".join(_PREFIXES) + r")(?:\b|(?<=von)(?=[A-Z])|(?<=:))\s*[:：/|-]?\s*|(?:责任编辑|作者|编辑|记者|文)\s*[:：/]\s*)",
-                     re.IGNORECASE)
+_PREFIX = re.compile(
+    r"^(?:(?:" + "|".join(_PREFIXES) + r")(?:\b|(?<=von)(?=[A-Z])|(?<=:))\s*[:：/|-]?\s*"
+    r"|(?:责任编辑|作者|编辑|记者|文)\s*[:：/]\s*)",
+    re.IGNORECASE,
+)
 #: What may follow a name in the same element: a date, a separator with more metadata, a role.
 _TAIL = re.compile(
-    r"\s*(?:[|•·»→›]|(?:\s+\w{1,3}[.,]?)?\s+\d|\s@\w|\s(?:view all|zeige alle|alle beiträge|more by|mehr von|voir tous|ver todas|ver todos)\b|\s[-–—]\s*(?=\d)|\bam\s+\d|\bon\s+\d|\bden\s+\d|\ble\s+\d|\bel\s+\d|\bem\s+\d|\d{1,2}\.\d{1,2}\.\d{2,4}"
+    r"\s*(?:[|•·»→›]|(?:\s+\w{1,3}[.,]?)?\s+\d|\s@\w"
+    r"|\s(?:view all|zeige alle|alle beiträge|more by|mehr von|voir tous|ver todas|ver todos)\b"
+    r"|\s[-–—]\s*(?=\d)|\b(?:am|on|den|le|el|em)\s+\d|\d{1,2}\.\d{1,2}\.\d{2,4}"
     r"|\d{1,2}/\d{1,2}/\d{2,4}|\d{4}-\d{2}-\d{2}|\b(?:published|publicado|publié|veröffentlicht|aktualisiert|updated|"
     r"stand|tiempo de lectura|lesezeit|reading time|min read|hace \d)\b).*$",
     re.IGNORECASE,
 )
 _ROLE_TAIL = re.compile(
-    r"\s*(?:,\s*)?(?:\b|(?<=[a-z]))(?:(?:senior |chief |staff |contributing )?(?:writer|editor|reporter|correspondent|columnist)|staff)"
-    r"\s*$",
+    r"\s*(?:,\s*)?(?:\b|(?<=[a-z]))"
+    r"(?:(?:senior |chief |staff |contributing )?(?:writer|editor|reporter|correspondent|columnist)|staff)\s*$",
     re.IGNORECASE,
 )
 _PAREN = re.compile(r"\s*\([^)]{0,80}\)")
 #: Whole strings that are a button, a label or a placeholder, never a person.
-_NOT_NAMES = frozenset(
-    w.strip() for w in "name,follow,folgen,datum,date,weiter,weitere artikel,mehr,more,share,teilen,posted,author,"
-    "autor,autorin,auteur,autora,admin,administrator,wordpressadmin,webmaster,null,none,unknown,anonymous,"
-    "anonym,no author,n/a,guest,gast,getestet und geliebt!,kommentare,comments,read more,profil,profile,"
-    "facebook,twitter,instagram,linkedin,e-mail,email,mail,rss,home,startseite,kontakt,contact,"
-    "letzte aktualisierung,zuletzt geändert,zuletzt geändert am,aktualisiert,updated,übersetzung".split(",")
+_NOT_NAMES = frozenset((
+    "name", "follow", "folgen", "datum", "date", "weiter", "weitere artikel", "mehr", "more", "share", "teilen",
+    "posted", "author", "autor", "autorin", "auteur", "autora", "admin", "administrator", "wordpressadmin",
+    "webmaster", "null", "none", "unknown", "anonymous", "anonym", "no author", "n/a", "guest", "gast",
+    "getestet und geliebt!", "kommentare", "comments", "read more", "profil", "profile", "facebook", "twitter",
+    "instagram", "linkedin", "e-mail", "email", "mail", "rss", "home", "startseite", "kontakt", "contact",
+    "letzte aktualisierung", "zuletzt geändert", "zuletzt geändert am", "aktualisiert", "updated", "übersetzung",
+))
+_THEME_CREDIT = re.compile(
+    r"\b(?:übersetzung|translated|translation|traducci[óo]n|traduction|theme|wordpress|drupal|joomla|powered|designed"
+    r"|hecho en|made with)\b",
+    re.I,
 )
-_THEME_CREDIT = re.compile(r"\b(?:übersetzung|translated|translation|traducci[óo]n|traduction|theme|wordpress|drupal|joomla|powered|designed|hecho en|made with)\b", re.I)
-_URLISH = re.compile(r"^(?:https?:|www\.)|^[\w-]+(?:\.[\w-]+)*\.(?:com|org|net|de|at|ch|fr|es|pe|uk|io|info|eu)$|@\w+\.",
-                     re.I)
+_URLISH = re.compile(
+    r"^(?:https?:|www\.)|^[\w-]+(?:\.[\w-]+)*\.(?:com|org|net|de|at|ch|fr|es|pe|uk|io|info|eu)$|@\w+\.", re.I
+)
 MAX_NAME_WORDS = 6
 
 
@@ -133,7 +144,10 @@ def clean_name(raw: str | None) -> str | None:
     return name
 
 
-_PARTICLES = frozenset("von van der den de da das do dos del della di du la le y e zu bin ibn al".split())
+_PARTICLES = frozenset(
+    ["von", "van", "der", "den", "de", "da", "das", "do", "dos", "del", "della", "di", "du", "la", "le", "y", "e", "zu",
+     "bin", "ibn", "al"]
+)
 
 
 def _is_sentence(name: str) -> bool:
