@@ -452,7 +452,12 @@ def _is_footer(el: Any) -> bool:
 
 
 def _site_footers(doc: Any, allowed: set[Any]) -> list[Any]:
-    return [f for f in _outermost([el for el in doc.xpath(_FOOTERS) if _is_footer(el)]) if f not in allowed]
+    """The site's footers. When the container is the whole body (no article markup), its footer
+    is still the site's, read as one (at the footer's rank, below anything the article states)."""
+    body = doc.find("body")
+    whole_body = body is not None and body in allowed
+    return [f for f in _outermost([el for el in doc.xpath(_FOOTERS) if _is_footer(el)])
+            if whole_body or f not in allowed]
 
 
 def _node_of(result: Any) -> Any:
@@ -690,9 +695,14 @@ _IMAGE_LEAD = re.compile(
 )
 
 
+_IMAGE_CREDIT_INLINE = re.compile(r"\b(?:foto|photo|bild|image|imagen|picture|quelle|fuente|credit)\s*:", re.I)
+
+
 def _about_an_image(node: Any, text: str) -> bool:
     """A caption or credit: an image's licence, kept apart from the article's."""
-    return node.tag == "figcaption" or bool(node.xpath("ancestor::figure")) or bool(_IMAGE_LEAD.match(text))
+    if node.tag == "figcaption" or node.xpath("ancestor::figure | ancestor::*[contains(@class, 'caption')]"):
+        return True
+    return bool(_IMAGE_LEAD.match(text) or _IMAGE_CREDIT_INLINE.search(text))
 
 
 #: A paragraph that states a licence, in the languages partners write in.

@@ -81,7 +81,7 @@ _PREFIX = re.compile(
 #: What may follow a name in the same element: a date, a separator with more metadata, a role.
 _TAIL = re.compile(
     r"\s*(?:[|•·»→›]|(?:\s+\w{1,3}[.,]?)?\s+\d|\s@\w"
-    r"|\s(?:view all|zeige alle|alle beiträge|more by|mehr von|voir tous|ver todas|ver todos)\b"
+    r"|(?:\s|(?<=[a-z]))(?:view all|zeige alle|alle beiträge|more by|mehr von|voir tous|ver todas|ver todos)\b"
     r"|\s[-–—]\s*(?=\d)|\b(?:am|on|den|le|el|em)\s+\d|\d{1,2}\.\d{1,2}\.\d{2,4}"
     r"|\d{1,2}/\d{1,2}/\d{2,4}|\d{4}-\d{2}-\d{2}|\b(?:published|publicado|publié|veröffentlicht|aktualisiert|updated|"
     r"stand|tiempo de lectura|lesezeit|reading time|min read|hace \d)\b).*$",
