@@ -171,6 +171,7 @@ def preview_record(
 ) -> dict[str, Any]:
     """The record a page would become in a run (the same code as ingest: `pipeline.page_record`),
     with the full extracted text whatever the republishing decision."""
+    from .attribution.sources import attribution_sources
     from .clock import iso_z, utcnow
 
     message = pipeline.ingest.message_for_page(registry, partner, url)
@@ -183,6 +184,7 @@ def preview_record(
     if record_id:
         item["id"] = record_id
     item["content_text"] = article.text
+    item["sources"] = attribution_sources(item, article)  # why each credit: extract's output only
     return item
 
 

@@ -184,3 +184,7 @@ class Article(BaseModel):
     images: list[Image] = Field(default_factory=list)
     lead_image: str | None = Field(default=None, description="the page's og:image, absolute")
     paywalled: bool = False
+    author_sources: dict[str, str] = Field(
+        default_factory=dict, description="name key -> where the page credits that author (attribution.authors)"
+    )
+    licence_found_in: str | None = Field(default=None, description="where the page states its licence")

@@ -9,19 +9,19 @@ authors, and the organisation becomes their affiliation.
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Iterable
 
 from ..model import Author
+from ..text.names import clean_name, looks_like_login, looks_like_organisation
+from ..text.names import name_key as _name_key
 from ..text.plain import plain_text
 from .limits import MAX_AUTHORS, bounded, log
 from .page import Byline, PageFacts
 
 
 def name_key(name: str) -> str:
-    """A comparison key: case, accents and spacing do not make a different person."""
-    folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode() or name
-    return " ".join(folded.casefold().replace(".", " ").split())
+    """A comparison key: case, accents, dots and spacing do not make a different person."""
+    return _name_key(name)
 
 
 def _is_org_of(name: str, byline: Byline) -> bool:
@@ -90,18 +90,71 @@ def merge_authors(
     return list(merged.values())
 
 
-def page_authors(facts: PageFacts, extracted: Iterable[str] = ()) -> list[Author]:
-    """The page's authors from every place it names them. Author boxes carry bios; the
-    affiliation a bio states wins over the byline's organisation (it is more specific)."""
-    boxes = {name_key(a.name): a for a in facts.author_boxes}
-    authors = merge_authors(
-        facts.jsonld_authors, facts.rel_authors, facts.meta_authors, facts.author_boxes, extracted,
-        byline=facts.byline, url=facts.url,
-    )
+#: Where a page credits its authors, most telling first (the `source` `syndicate extract` shows):
+#: the body's "By A and B, Org", the main entity's JSON-LD, the byline markup of the article and
+#: its header (`itemprop=author`, `.byline`, `.author .fn`...), author boxes, rel=author links in
+#: the article, head meta tags, and trafilatura's guess last.
+PAGE_SOURCES = ("byline", "json-ld", "byline-markup", "box", "rel-author", "meta", "extracted")
+
+
+def _candidates(facts: PageFacts, extracted: Iterable[str]) -> list[tuple[str, list[Author]]]:
+    raw: list[tuple[str, list[Author]]] = [
+        ("byline", [Author(name=n, affiliation=facts.byline.org) for n in facts.byline.names] if facts.byline else []),
+        ("json-ld", facts.jsonld_authors),
+        ("byline-markup", facts.element_authors),
+        ("box", facts.author_boxes),
+        ("rel-author", facts.rel_authors),
+        ("meta", [Author(name=n) for n in facts.meta_authors]),
+        ("extracted", [Author(name=n) for n in extracted]),
+    ]
     out = []
-    for author in authors:
+    for source, authors in raw:
+        cleaned = []
+        for author in authors:
+            name = clean_name(plain_text(author.name, html=False))
+            if name is not None:
+                cleaned.append(author.model_copy(update={"name": name}))
+        out.append((source, cleaned))
+    return out
+
+
+def page_authors_sourced(facts: PageFacts, extracted: Iterable[str] = ()) -> list[tuple[Author, str]]:
+    """The page's authors, each with the place it was read from (`PAGE_SOURCES`).
+
+    Names are cleaned (`text.names.clean_name`: link text, prefixes, roles, placeholders). The
+    authors are the people of the most telling source that names a person (display names:
+    a source naming only CMS logins counts when no other names a person); an organisation
+    (the site, its publisher, a newsroom or agency) is an author only when no source names a
+    person. The other sources add what they know of the same people (link, bio, affiliation).
+    Author boxes carry bios; the affiliation a bio states wins over the byline's organisation.
+    """
+    sites = tuple(facts.site_names)
+    candidates = _candidates(facts, extracted)
+
+    def people(authors: list[Author], logins: bool) -> list[Author]:
+        return [a for a in authors if not looks_like_organisation(a.name, sites) and looks_like_login(a.name) == logins]
+
+    chosen: tuple[str, list[Author]] | None = None
+    for pick in (lambda a: people(a, False), lambda a: people(a, True), lambda a: a):
+        chosen = next(((src, found) for src, authors in candidates if (found := pick(authors))), None)
+        if chosen:
+            break
+    if chosen is None:
+        return []
+    source, primary = chosen
+    keys = {name_key(a.name) for a in primary}
+    details = [[a for a in authors if name_key(a.name) in keys] for src, authors in candidates if src != source]
+    merged = merge_authors(primary, *details, byline=facts.byline if source == "byline" else None, url=facts.url)
+    boxes = {name_key(a.name): a for a in facts.author_boxes}
+    out = []
+    for author in merged:
         box = boxes.get(name_key(author.name))
         if box and (affiliation := plain_text(box.affiliation, html=False)):
             author = author.model_copy(update={"affiliation": affiliation})
-        out.append(author)
+        out.append((author, source))
     return out
+
+
+def page_authors(facts: PageFacts, extracted: Iterable[str] = ()) -> list[Author]:
+    """The page's authors from every place it names them (see `page_authors_sourced`)."""
+    return [author for author, _ in page_authors_sourced(facts, extracted)]

@@ -47,7 +47,7 @@ import lxml.html
 from ..extract.profiles import GENERIC, GENERIC_BYLINE, Profile
 from ..model import Author, Image, Publisher
 from ..text.lang import bcp47
-from ..text.names import split_names
+from ..text.names import clean_name, name_key, split_names
 from .licences import spdx_from_text, spdx_from_url
 from .limits import MAX_AUTHORS, bounded, first
 
@@ -116,6 +116,7 @@ class PageFacts:
     jsonld_authors: list[Author] = field(default_factory=list)
     meta_authors: list[str] = field(default_factory=list)
     rel_authors: list[Author] = field(default_factory=list)
+    element_authors: list[Author] = field(default_factory=list)
     author_boxes: list[Author] = field(default_factory=list)
     byline: Byline | None = None
     original: Publisher | None = None
@@ -132,6 +133,7 @@ class PageFacts:
     url: str | None = None
     lead_image: str | None = None  # og:image, absolute: the picture the page shows for itself
     language: str | None = None  # BCP 47, from <html lang>, og:locale or Content-Language
+    site_names: list[str] = field(default_factory=list)
 
 
 def parse_byline(text: str, patterns: tuple[re.Pattern[str], ...] = (GENERIC_BYLINE,)) -> Byline | None:
@@ -408,6 +410,14 @@ def main_content(doc: Any) -> Any:
     return body if body is not None else doc
 
 
+#: The article's own body in the usual markup. A theme may wrap it in a region named like a
+#: widget (Blogger's `div.widget.Blog`): its ancestors are kept when excluded regions go.
+_ARTICLE_BODY = (
+    "//*[@itemprop='articleBody'] | //*[contains(concat(' ', normalize-space(@class), ' '), ' post-body ')]"
+    " | //*[contains(concat(' ', normalize-space(@class), ' '), ' entry-content ')]"
+)
+
+
 def _container(doc: Any, profile: Profile) -> Any:
     if profile.article_xpath:
         found = _largest(_outermost(doc.xpath(profile.article_xpath)))
@@ -431,11 +441,26 @@ def article_regions(doc: Any, profile: Profile) -> list[Any]:
     return sorted([container, *extra], key=lambda n: order.get(n, 0))
 
 
-_FOOTERS = "//footer | //*[@id='colophon'] | //*[@role='contentinfo']"
+_FOOTERS = "//footer | //*[@id='colophon'] | //*[@role='contentinfo'] | //*[@id or @class]"
+#: Site chrome at the foot of a page, by id or class token: 'footer', 'site-footer', 'footerContent',
+#: 'bottom-footer', 'copyright', 'site-copyright', '#credit'. Sidebars and widgets are never footers.
+_FOOTER_TOKEN = re.compile(r"footer|colophon|copyright|^credits?$", re.IGNORECASE)
+
+
+def _is_footer(el: Any) -> bool:
+    if el.tag == "footer" or (el.get("role") or "").strip().lower() == "contentinfo":
+        return True
+    tokens = [*(el.get("class") or "").split(), (el.get("id") or "").strip()]
+    return any(t and _FOOTER_TOKEN.search(t) for t in tokens)
 
 
 def _site_footers(doc: Any, allowed: set[Any]) -> list[Any]:
-    return [f for f in _outermost(doc.xpath(_FOOTERS)) if f not in allowed]
+    """The site's footers. When the container is the whole body (no article markup), its footer
+    is still the site's, read as one (at the footer's rank, below anything the article states)."""
+    body = doc.find("body")
+    whole_body = body is not None and body in allowed
+    return [f for f in _outermost([el for el in doc.xpath(_FOOTERS) if _is_footer(el)])
+            if whole_body or f not in allowed]
 
 
 def _node_of(result: Any) -> Any:
@@ -485,14 +510,14 @@ def _page_language(doc: Any) -> str | None:
 def _read_footer(footer: Any, facts: PageFacts) -> None:
     """A site-wide licence: a rel=license link, a Creative Commons badge or link, or a
     'licensed under' statement in the site footer."""
-    for href in footer.xpath(".//a/@href"):
+    for href in footer.xpath("descendant-or-self::a/@href | descendant-or-self::img/@src"):
         found = spdx_from_url(str(href))
         if found:
             _offer(facts, found, "footer")
             return
     for node in footer.xpath(_PARAGRAPHS):
         text = text_of(node)
-        if len(text) <= 600 and re.search(r"licen[cs]ed under", text, re.I) and (found := spdx_from_text(text)):
+        if len(text) <= 600 and _STATES_LICENCE.search(text) and (found := spdx_from_text(text)):
             facts.licence_statement_texts.append(text)
             _offer(facts, found, "footer")
             return
@@ -508,6 +533,93 @@ def _rel_authors(regions: list[Any], url: str) -> Iterator[Author]:
                 yield Author(name=name, url=join_url(url, link.get("href")))
 
 
+#: Class tokens of the elements that print an article's byline: 'author', 'byline', 'entry-author',
+#: 'post-author', 'author-name', 'autor', 'auteur', 'meta-author', 'field-contributor'... (not the author
+#: *box* with its bio: `Profile.author_box_xpath` reads those).
+_BYLINE_CLASS = re.compile(
+    r"^(?:[\w]+[-_])*(?:author|autor|autore|auteur|byline|by-line|contributor|verfasser)(?:s|en|in|es)?"
+    r"(?:[-_](?:name|names|link|links|meta|wrap|wrapper|line))?$",
+    re.IGNORECASE,
+)
+_BYLINE_NOT = re.compile(r"bio|box|about|description|avatar|image|img|photo|social|comment|more|posts", re.I)
+_NAME_PARTS = ".//*[@itemprop='name'] | .//*[contains(concat(' ', normalize-space(@class), ' '), ' fn ')]"
+
+
+def _is_byline_element(el: Any) -> bool:
+    if "author" in (el.get("itemprop") or "").lower().split():
+        return True
+    tokens = (el.get("class") or "").split()
+    return any(_BYLINE_CLASS.match(t) for t in tokens) and not any(_BYLINE_NOT.search(t) for t in tokens)
+
+
+def _element_authors(regions: list[Any], url: str) -> Iterator[Author]:
+    """Names printed in the article's byline markup ('<span class="author vcard"><a class="fn">',
+    `itemprop=author`, `.byline`, `.entry-author`...): the name parts when marked, else the
+    element's text, cleaned of prefixes and link text by `text.names.clean_name`. Only the
+    first byline that names someone, with the byline elements beside it (same parent or
+    grandparent): further down, author markup belongs to teasers, quotes and lists."""
+    seen: set[Any] = set()
+    anchor: set[Any] | None = None
+    for region in regions:
+        for el in region.iter():
+            if not isinstance(el.tag, str) or el in seen or not _is_byline_element(el):
+                continue
+            seen.update(el.iter())
+            near = {a for a, _ in zip(el.iterancestors(), range(2), strict=False)}
+            if anchor is not None and not (near & anchor):
+                continue
+            names = list(_names_in(el, url))
+            if names and anchor is None:
+                anchor = near
+            yield from names
+
+
+def _names_in(el: Any, url: str) -> Iterator[Author]:
+    parts = [p for p in el.xpath(_NAME_PARTS) if isinstance(p.tag, str)]
+    texts = [p.get("content") or text_of(p) for p in parts] if parts else [el.get("content") or text_of(el)]
+    anchors = el.xpath("descendant-or-self::a[@href]")
+    links = {name_key(c): a.get("href") for a in anchors if (c := clean_name(text_of(a)))}
+    for text in texts:
+        if not text or len(text) > 300:
+            continue
+        names = [one for name in split_names(clean_name(text)) if (one := clean_name(name)) is not None]
+        for one in names:  # a name's own link, or the byline's only link when it names one person
+            href = links.get(name_key(one)) or (next(iter(links.values())) if len(links) == 1 == len(names) else None)
+            yield Author(name=one, url=join_url(url, href))
+
+
+def _article_header(doc: Any, allowed: set[Any]) -> list[Any]:
+    """The article's header when it sits outside the container: the <header> (or header-named
+    element) around the page's first <h1>, unless that is the site's masthead."""
+    for h1 in doc.xpath("//h1")[:1]:
+        if h1 in allowed:
+            return []
+        for anc in h1.iterancestors():
+            names = f"{anc.get('class') or ''} {anc.get('id') or ''}".lower()
+            if anc.tag in ("body", "html") or re.search(r"site-header|masthead|navbar|\bnav\b", names):
+                return []
+            if anc.tag == "header" or re.search(r"\b(?:entry|post|article|page)[-_]?(?:header|head|title)\b", names):
+                return [anc]
+    return []
+
+
+def _site_names(doc: Any, url: str, entity: dict[str, Any] | None) -> list[str]:
+    """What the site calls itself: og:site_name, application-name, the main entity's publisher,
+    and its domain's name ('www.furche.at' -> 'furche'). Credits to these are organisations."""
+    found = [str(v) for v in doc.xpath("//meta[@property='og:site_name' or @name='application-name' "
+                                          "or @name='publisher' or @name='twitter:site']/@content")]
+    publisher = (entity or {}).get("publisher")
+    for pub in publisher if isinstance(publisher, list) else [publisher]:
+        if isinstance(pub, dict) and isinstance(pub.get("name"), str):
+            found.append(pub["name"])
+    host = (urlsplit(url).hostname or "").removeprefix("www.")
+    labels = host.split(".")
+    if len(labels) >= 2:
+        found.append(labels[-2])
+        found.append(".".join(labels[-2:]))
+    return [n.strip().lstrip("@") for n in found if n and n.strip()][:20]
+
+
 def read_page_facts(page: bytes | str, url: str, profile: Profile = GENERIC) -> PageFacts:
     """Collect attribution facts from the article's own parts of the raw page (see the module
     docstring for which parts), read with the partner's profile (its container, author boxes,
@@ -518,7 +630,11 @@ def read_page_facts(page: bytes | str, url: str, profile: Profile = GENERIC) -> 
         doc = lxml.html.document_fromstring(page)
     except (lxml.etree.ParserError, ValueError):
         return facts
-    drop_excluded(doc, doc.xpath(profile.article_xpath) if profile.article_xpath else ())
+    if profile.article_xpath:
+        drop_excluded(doc, doc.xpath(profile.article_xpath))
+    else:  # the largest body in the usual markup, so a widget-named wrapper keeps it
+        body = _largest(_outermost(doc.xpath(_ARTICLE_BODY)))
+        drop_excluded(doc, [body] if body is not None else [])
     regions = article_regions(doc, profile)
     allowed: set[Any] = set()
     for region in regions:
@@ -534,6 +650,11 @@ def read_page_facts(page: bytes | str, url: str, profile: Profile = GENERIC) -> 
     if entity is not None:
         _jsonld(entity, url, facts)
     facts.rel_authors.extend(first(_rel_authors(regions, url), MAX_AUTHORS, url, "rel=author links"))
+    header = _article_header(doc, allowed)
+    facts.element_authors.extend(
+        first(_element_authors([*regions, *header], url), MAX_AUTHORS, url, "byline markup authors")
+    )
+    facts.site_names.extend(_site_names(doc, url, entity))
     if profile.author_box_xpath:
         read_box = profile.read_author_box or _author_box
         boxes = (a for box in ours(doc.xpath(profile.author_box_xpath)) if (a := read_box(box, url)) is not None)
@@ -567,7 +688,7 @@ def read_page_facts(page: bytes | str, url: str, profile: Profile = GENERIC) -> 
         if node not in credited and _is_image_credit(text):
             facts.images.append(_image_credit(node, text, url, featured))
             facts.image_credit_texts.append(text)
-        elif re.search(r"licen[cs]ed under", text, re.I):
+        elif _STATES_LICENCE.search(text) and not _about_an_image(node, text):
             found = next((f for a in node.xpath(".//a[@href]") if (f := spdx_from_url(a.get("href")))), None)
             found = found or spdx_from_text(text)
             if found:
@@ -580,6 +701,29 @@ def read_page_facts(page: bytes | str, url: str, profile: Profile = GENERIC) -> 
     for footer in _site_footers(doc, allowed):
         _read_footer(footer, facts)
     return facts
+
+
+_IMAGE_LEAD = re.compile(
+    r"^\W*(?:(?:titel|beitrags|header)?bild(?:quelle|nachweis)?|foto(?:s|grafie)?|photo(?:s|graph)?|image|imagen|"
+    r"illustration|grafik|quelle|fuente|cr[ée]dits?|picture|cover)\b",
+    re.IGNORECASE,
+)
+
+
+_IMAGE_CREDIT_INLINE = re.compile(r"\b(?:foto|photo|bild|image|imagen|picture|quelle|fuente|credit)\s*:", re.I)
+
+
+def _about_an_image(node: Any, text: str) -> bool:
+    """A caption or credit: an image's licence, kept apart from the article's."""
+    if node.tag == "figcaption" or node.xpath("ancestor::figure | ancestor::*[contains(@class, 'caption')]"):
+        return True
+    return bool(_IMAGE_LEAD.match(text) or _IMAGE_CREDIT_INLINE.search(text))
+
+
+#: A paragraph that states a licence, in the languages partners write in.
+_STATES_LICENCE = re.compile(
+    r"licen[cs]ed under|creative[\s-]?commons|lizen[sz]|licence|license|licencia|licen[çc]a|\bCC[ -]BY", re.I
+)
 
 
 _AT_END = re.compile(r",\s+[a-z]|\s+(?:and|where|who|since)\s|;|\.$|$")

@@ -112,9 +112,10 @@ def join_names(names: list[str]) -> str:
 
 def licence_terms(licence: Licence, *, html: bool = False) -> str:
     """What the attribution says about the terms: 'licensed under CC BY 4.0', or for a
-    LicenseRef- licence (no public licence, an agreement) 'all rights reserved by the publisher'.
+    LicenseRef- licence (no public licence, an agreement) 'all rights reserved by the publisher'; a
+    Creative Commons port off the SPDX list (LicenseRef-CC-BY-2.5-CH) is a public licence.
     With `html`, the licence's name links to its deed."""
-    if licence.spdx.startswith("LicenseRef-"):
+    if licence.spdx.startswith("LicenseRef-") and not licence.spdx.startswith("LicenseRef-CC-"):
         return "all rights reserved by the publisher"
     label = licence_label(licence)
     return f"licensed under {_link(label, licence.url) if html else label}"

@@ -19,7 +19,7 @@ import trafilatura
 from trafilatura.htmlprocessing import convert_to_html
 from trafilatura.xml import xmltotxt
 
-from ..attribution.authors import page_authors
+from ..attribution.authors import name_key, page_authors_sourced
 from ..attribution.page import read_page_facts
 from ..errors import UrlError
 from ..model import Article, Licence
@@ -131,7 +131,8 @@ def extract_article(
     licence = None
     if facts.licence:
         licence = Licence(spdx=facts.licence[0], url=facts.licence[1], source="page", republish="link")
-    authors = page_authors(facts) or page_authors(facts, extracted_authors)
+    sourced = page_authors_sourced(facts, extracted_authors)
+    authors = [author for author, _ in sourced]
     # Titles, descriptions, tags and names are plain text (text.plain): the parser decoded
     # their entities once already, so only markup and control characters go.
     article = Article(
@@ -152,6 +153,8 @@ def extract_article(
         images=facts.images,
         lead_image=facts.lead_image,
         paywalled=facts.paywalled,
+        author_sources={name_key(author.name): source for author, source in sourced},
+        licence_found_in=facts.licence_source if facts.licence else None,
     )
     return prof.finish(article)
 

@@ -1,27 +1,200 @@
-"""One string naming several people -> the names, however the source joined them.
+"""Names of people as pages and feeds write them -> the names a reader would agree with.
 
-Feeds (a WordPress dc:creator from a multi-author plugin), JSON-LD, meta tags, bylines and
-trafilatura's author field all join names the same few ways: "A, B and C", "A; B",
-"A / B", "A & B". A hyphen is never a separator: "Jean-Paul Sartre" is one person, and
-"Name - Organisation" is a credit with an affiliation, not two authors.
+One string naming several people: feeds (a WordPress dc:creator from a multi-author plugin),
+JSON-LD, meta tags, bylines and trafilatura's author field all join names the same few ways:
+"A, B and C", "A; B", "A / B", "A & B", "A und B", "A y B", "A et B". A hyphen is never a
+separator: "Jean-Paul Sartre" is one person, and "Name - Organisation" is a credit with an
+affiliation, not two authors.
+
+One name as a page prints it (`clean_name`): pages wrap the name in link and button text,
+prefixes and roles, in the languages partners write in ("View all posts by Daniel Lemire",
+"Zeige alle Beiträge von Cem Basman", "Von …", "Par …", "Por …", "责任编辑：孔德明",
+"… Staff Writer", "… | 03/05/2022"), or print a word that is no name at all ("Name",
+"Follow", "weiter", "No Author", "Admin"). And some credits are not people: a site,
+newsroom or agency (`looks_like_organisation`), or a CMS login name where the page shows a
+display name elsewhere (`looks_like_login`). The rules are wording, never a site's address.
 """
 
 from __future__ import annotations
 
+import html
 import re
+import unicodedata
 
 # Spaces are folded before splitting, so the separators' optional spaces match at most one
 # character each and cannot backtrack over a long run of them (linear on any input).
-_SEPARATOR = re.compile(r" ?(?:,|;|/|&|\band\b) ?")
+_SEPARATOR = re.compile(r" ?(?:,|;|/|&|、|\b(?:and|und|et|y)\b) ?")
+#: A last word that keeps its full stop: an initial ("Joe S.") or a suffix ("Bacon Jr.").
+_KEEPS_STOP = re.compile(r"(?:^|[\s.])(?:\w|Jr|Sr)\.$")
+
+
+def _strip_stops(piece: str) -> str:
+    piece = piece.strip(" ")
+    if _KEEPS_STOP.search(piece):
+        return piece.lstrip(" .")
+    return piece.strip(" .")
 
 
 def split_names(value: str | None) -> list[str]:
-    """'A, B and C' / 'A; B' / 'A/B' / 'A & B' -> ['A', 'B', 'C'], in order, empties dropped.
+    """'A, B and C' / 'A; B' / 'A/B' / 'A & B' / 'A und B' -> ['A', 'B', 'C'], in order, empties dropped.
 
     Each name has its spaces folded and loses surrounding full stops (the end of a sentence
-    such as "By A and B."), never inner ones ("A. Smith").
+    such as "By A and B."), never inner ones ("A. Smith") nor an initial's ("Joe S.").
     """
     if not value or not isinstance(value, str):
         return []
     pieces = _SEPARATOR.split(" ".join(value.split()))
-    return [name for piece in pieces if (name := piece.strip(" ."))]
+    return [name for piece in pieces if (name := _strip_stops(piece))]
+
+
+# --- one name, cleaned --------------------------------------------------------------------------
+
+#: Words before a name that say "this is the author", or link/button text around it, in
+#: English, German, French, Spanish, Portuguese and Chinese. Longest first within a language.
+_PREFIXES = (
+    # English
+    r"view all (?:posts|articles|stories) by", r"(?:see|show) all (?:posts|articles|stories)(?: by| of| from)?",
+    r"all (?:posts|articles|stories) by", r"more (?:posts |articles |stories )?(?:by|from)", r"posts by",
+    r"articles by", r"posted by", r"written by", r"published by", r"story by", r"words by", r"text by",
+    r"reporting by", r"report by", r"photos? by", r"authors?", r"by", r"about the author", r"about",
+    # German
+    r"zeige alle beiträge von", r"alle beiträge von", r"weitere beiträge von", r"mehr von", r"beiträge von",
+    r"artikel von", r"ein beitrag von", r"ein gastbeitrag von", r"gastbeitrag von", r"geschrieben von",
+    r"verfasst von", r"veröffentlicht von", r"über den autor", r"über die autorin", r"zum profil von",
+    r"profilbild von", r"erstellt von", r"autor(?:in|en|innen)?", r"redaktion\s*:", r"text(?: und fotos?)?",
+    r"interview", r"durch", r"von",
+    r"vom",
+    # French
+    r"voir tous les articles de", r"tous les articles de", r"écrit par", r"publié par", r"rédigé par",
+    r"auteur(?:e|s)?", r"par",
+    # Spanish / Portuguese
+    r"ver todas las entradas de", r"ver todos os posts de", r"escrito por", r"publicado por", r"escrita por",
+    r"redacción\s*:", r"redação\s*:", r"autora?", r"por",
+    # Chinese
+    r"责任编辑", r"作者", r"编辑", r"记者",
+)
+_PREFIX = re.compile(
+    r"^(?:(?:" + "|".join(_PREFIXES) + r")(?:\b|(?<=von)(?=[A-Z])|(?<=:))\s*[:：/|-]?\s*"
+    r"|(?:责任编辑|作者|编辑|记者|文)\s*[:：/]\s*)",
+    re.IGNORECASE,
+)
+#: What may follow a name in the same element: a date, a separator with more metadata, a role.
+_TAIL = re.compile(
+    r"\s*(?:[|•·»→›]|(?:\s+\w{1,3}[.,]?)?\s+\d|\s@\w"
+    r"|(?:\s|(?<=[a-z]))(?:view all|zeige alle|alle beiträge|more by|mehr von|voir tous|ver todas|ver todos)\b"
+    r"|\s[-–—]\s*(?=\d)|\b(?:am|on|den|le|el|em)\s+\d|\d{1,2}\.\d{1,2}\.\d{2,4}"
+    r"|\d{1,2}/\d{1,2}/\d{2,4}|\d{4}-\d{2}-\d{2}|\b(?:published|publicado|publié|veröffentlicht|aktualisiert|updated|"
+    r"stand|tiempo de lectura|lesezeit|reading time|min read|hace \d)\b).*$",
+    re.IGNORECASE,
+)
+_ROLE_TAIL = re.compile(
+    r"\s*(?:,\s*)?(?:\b|(?<=[a-z]))"
+    r"(?:(?:senior |chief |staff |contributing )?(?:writer|editor|reporter|correspondent|columnist)|staff)\s*$",
+    re.IGNORECASE,
+)
+_PAREN = re.compile(r"\s*\([^)]{0,80}\)")
+#: Whole strings that are a button, a label or a placeholder, never a person.
+_NOT_NAMES = frozenset((
+    "name", "follow", "folgen", "datum", "date", "weiter", "weitere artikel", "mehr", "more", "share", "teilen",
+    "posted", "author", "autor", "autorin", "auteur", "autora", "admin", "administrator", "wordpressadmin",
+    "webmaster", "null", "none", "unknown", "anonymous", "anonym", "no author", "n/a", "guest", "gast",
+    "getestet und geliebt!", "kommentare", "comments", "read more", "profil", "profile", "facebook", "twitter",
+    "instagram", "linkedin", "e-mail", "email", "mail", "rss", "home", "startseite", "kontakt", "contact",
+    "letzte aktualisierung", "zuletzt geändert", "zuletzt geändert am", "aktualisiert", "updated", "übersetzung",
+))
+_THEME_CREDIT = re.compile(
+    r"\b(?:übersetzung|translated|translation|traducci[óo]n|traduction|theme|wordpress|drupal|joomla|powered|designed"
+    r"|hecho en|made with)\b",
+    re.I,
+)
+_URLISH = re.compile(
+    r"^(?:https?:|www\.)|^[\w-]+(?:\.[\w-]+)*\.(?:com|org|net|de|at|ch|fr|es|pe|uk|io|info|eu)$|@\w+\.", re.I
+)
+MAX_NAME_WORDS = 6
+
+
+def clean_name(raw: str | None) -> str | None:
+    """One printed credit -> the name in it, or None when it names nobody.
+
+    Link and button text, prefixes ("View all posts by", "Von", "Par", "Por", "责任编辑："),
+    a trailing role ("Staff Writer"), date or separator, and parenthesised remarks go; a
+    placeholder ("Name", "Follow", "No Author"), a web address, an @handle, a theme credit or a
+    sentence (more than `MAX_NAME_WORDS` words) is no name.
+    """
+    if not raw:
+        return None
+    name = " ".join(html.unescape(raw).split())
+    for _ in range(3):  # "Posted by Author: X"
+        stripped = _PREFIX.sub("", name, count=1).strip(" :-–—|")
+        if stripped == name:
+            break
+        name = stripped
+    name = _PAREN.sub("", name)
+    name = _TAIL.sub("", name)
+    without_role = _ROLE_TAIL.sub("", name).strip(" ,;:-–—|/")
+    if len(without_role.split()) >= 2:  # "Logan C. Ritchie Staff Writer", not "Rasender Reporter"
+        name = without_role
+    name = _strip_stops(name)
+    if not name or name.casefold() in _NOT_NAMES or name.startswith("@") or name[0].isdigit():
+        return None
+    if _URLISH.search(name[:200]) or _THEME_CREDIT.search(name[:200]) or _is_sentence(name):
+        return None
+    if not any(ch.isalpha() for ch in name[:200]):
+        return None
+    return name
+
+
+_PARTICLES = frozenset(
+    ["von", "van", "der", "den", "de", "da", "das", "do", "dos", "del", "della", "di", "du", "la", "le", "y", "e", "zu",
+     "bin", "ibn", "al"]
+)
+
+
+def _is_sentence(name: str) -> bool:
+    """More than `MAX_NAME_WORDS` words with lower-case words that are no name particle: a
+    headline or a sentence, not a name (a very long name stays a name: limits cut it)."""
+    words = name.split(maxsplit=60)
+    if len(words) <= MAX_NAME_WORDS:
+        return False
+    return sum(1 for w in words if w[:1].islower() and w not in _PARTICLES) >= 2
+
+
+# --- what kind of credit ------------------------------------------------------------------------
+
+_LOGIN = re.compile(r"^[a-z0-9]+(?:[._][a-z0-9]+)+$|admin", re.IGNORECASE)
+_ORG_WORDS = re.compile(
+    r"\b(?:redaktion|redaction|rédaction|redacción|redação|editorial|editors?|team|staff|newsroom|desk|news|"
+    r"zeitung|magazin|magazine|verlag|verband|e\.\s?v|gmbh|ag|inc|ltd|llc|press|presse|pressestelle|media|online|"
+    r"agency|agentur|dpa|afp|reuters|ap|kna|epd|kathpress|jiji|xinhua|blog|institut|institute|university|"
+    r"universität|stiftung|foundation|ministerium|ministry|news\s?desk)\b",
+    re.IGNORECASE,
+)
+
+
+_ARTICLES = re.compile(r"^(?:the|die|der|das|le|la|les|el|los|las|o|a|l')\s+")
+
+
+def name_key(name: str) -> str:
+    """A comparison key: case, accents, dots and spacing do not make a different person."""
+    folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode() or name
+    return " ".join(folded.casefold().replace(".", " ").replace("_", " ").split())
+
+
+def looks_like_login(name: str) -> bool:
+    """A CMS login rather than a display name: 'edilson.la.rosa', 'jane_doe', 'wordpressadmin'."""
+    return " " not in name.strip() and bool(_LOGIN.search(name.strip()))
+
+
+def looks_like_organisation(name: str, site_names: tuple[str, ...] = ()) -> bool:
+    """A site, newsroom, agency or institution rather than a person: one of the page's own
+    site or publisher names (or its domain), or a name with an organisation's word in it
+    ('Redaktion', 'Staff', 'News', 'e.V.', 'dpa')."""
+    key = _ARTICLES.sub("", name_key(name)).strip()
+    squashed = re.sub(r"[\s-]", "", key)
+    for site in site_names:
+        site_squashed = re.sub(r"[\s-]", "", _ARTICLES.sub("", name_key(site)))
+        if len(site_squashed) < 2:
+            continue
+        if squashed == site_squashed or (" " not in key and len(squashed) > 3 and squashed in site_squashed):
+            return True
+    return bool(_ORG_WORDS.search(name))

@@ -1,0 +1,175 @@
+"""Reading authors and licences as a person would (issue 12): names cleaned of link text,
+prefixes and roles in the partners' languages, organisations and logins told apart from
+people, Creative Commons licences read from links, badges and written statements, ported
+versions kept. The saved pages under tests/fixtures/pages/generic/ hold the same mistakes in
+page markup; these are the rules one by one."""
+
+from __future__ import annotations
+
+import pytest
+
+from syndicate.attribution.authors import page_authors_sourced
+from syndicate.attribution.licences import licence_label, permits, spdx_from_text, spdx_from_url
+from syndicate.attribution.page import read_page_facts
+from syndicate.attribution.record import licence_terms
+from syndicate.attribution.sources import attribution_sources
+from syndicate.model import Article, Licence
+from syndicate.text.names import clean_name, looks_like_login, looks_like_organisation, split_names
+
+
+@pytest.mark.parametrize(
+    ("raw", "name"),
+    [
+        ("View all posts by Daniel Lemire", "Daniel Lemire"),
+        ("Zeige alle Beiträge von Cem Basman →", "Cem Basman"),
+        ("Edilson La RosaZeige alle Beiträge von Edilson La Rosa", "Edilson La Rosa"),
+        ("Posted by Jane Roe", "Jane Roe"),
+        ("Von Tobias Kuske", "Tobias Kuske"),
+        ("Par Anna Kubišta", "Anna Kubišta"),
+        ("Auteur Anna Kubišta", "Anna Kubišta"),
+        ("Por Adriano Fernandes | 03/05/2022 20:36", "Adriano Fernandes"),
+        ("Escrito por Rodolfo Costa", "Rodolfo Costa"),
+        ("责任编辑：孔德明", "孔德明"),
+        ("Redaktion: Eberhard Fuhr (Pressesprecher)", "Eberhard Fuhr"),
+        ("Logan C. RitchieStaff Writer", "Logan C. Ritchie"),
+        ("Tomas Spahn Fr, 18. Oktober 2019", "Tomas Spahn"),
+        ("Williams Perdomo @wperdomod", "Williams Perdomo"),
+        ("Joe S.", "Joe S."),
+        ("Perry Bacon Jr.", "Perry Bacon Jr."),
+        ("Rasender Reporter", "Rasender Reporter"),  # a role word is kept when it is the whole credit
+        ("Redacci&oacute;n Diario Pagina Siete", "Redacción Diario Pagina Siete"),
+    ],
+)
+def test_a_credit_is_cleaned_to_the_name(raw: str, name: str):
+    assert clean_name(raw) == name
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ["Über den Autor", "Getestet und geliebt!", "Posted by", "Follow", "Name", "No Author", "wordpressadmin",
+     "facebook.com", "@NatGeoUK", "Theme by ThemeGrill", "Hecho en Bolivia con Drupal por Smartica",
+     "29. Juni 2017", "Eine realistische Interpretation des Keynes-Hicks-Multiplikators und seine Folgen", ""],
+)
+def test_what_names_nobody_is_no_name(raw: str):
+    assert clean_name(raw) is None
+
+
+def test_names_join_in_the_partners_languages():
+    assert split_names("Jelko Djuren und Jutta Klaukien") == ["Jelko Djuren", "Jutta Klaukien"]
+    assert split_names("Rocío Latorre y José Miguel Wilson") == ["Rocío Latorre", "José Miguel Wilson"]
+    assert split_names("Joe S. and Perry Bacon Jr.") == ["Joe S.", "Perry Bacon Jr."]
+
+
+def test_logins_and_organisations_are_told_from_people():
+    assert looks_like_login("edilson.la.rosa") and looks_like_login("wordpressadmin")
+    assert not looks_like_login("Edilson La Rosa")
+    sites = ("Die FURCHE", "furche", "furche.at")
+    assert looks_like_organisation("Die Furche", sites) and looks_like_organisation("furche.at", sites)
+    assert looks_like_organisation("Redaktion Polizeiticker Schweiz")
+    assert not looks_like_organisation("Ursula Baatz", sites)
+    assert not looks_like_organisation("Daniel Lemire", ("lemire", "lemire.me"))  # the site is named after him
+
+
+def test_the_person_is_the_author_and_the_site_only_when_nobody_is_credited():
+    org_and_person = (
+        '<html><head><meta property="og:site_name" content="Daily Planet"><meta name="author" content="Daily Planet">'
+        "</head><body><article><p class='byline'>By <span class='author'>Lois Lane</span></p>"
+        + "<p>Text of the article that goes on for a while.</p>" * 5 + "</article></body></html>"
+    )
+
+    found = page_authors_sourced(read_page_facts(org_and_person, "https://dailyplanet.example/a/"))
+    assert [(a.name, source) for a, source in found] == [("Lois Lane", "byline")]
+    org_only = org_and_person.replace("<p class='byline'>By <span class='author'>Lois Lane</span></p>", "")
+    found = page_authors_sourced(read_page_facts(org_only, "https://dailyplanet.example/a/"))
+    assert [(a.name, source) for a, source in found] == [("Daily Planet", "meta")]
+
+
+def test_related_posts_and_comments_name_no_author():
+    page = (
+        "<html><body><article><header><h1>T</h1><span class='author vcard'><a class='fn' href='/a/jane'>Jane Roe</a>"
+        "</span></header>" + "<p>Text of the article that goes on for a while.</p>" * 5 + "</article>"
+        "<section class='related-posts'><article><span class='author'>Max Muster</span></article></section>"
+        "<div id='comments'><span class='comment-author vcard'><b class='fn'>Troll</b></span></div></body></html>"
+    )
+    facts = read_page_facts(page, "https://example.org/x/")
+    assert [a.name for a in facts.element_authors] == ["Jane Roe"]
+    assert facts.element_authors[0].url == "https://example.org/a/jane"
+
+
+@pytest.mark.parametrize(
+    ("url", "spdx"),
+    [
+        ("http://creativecommons.org/licenses/by-sa/3.0/de/", "CC-BY-SA-3.0-DE"),
+        ("http://creativecommons.org/licenses/by/3.0/at/", "CC-BY-3.0-AT"),
+        ("https://creativecommons.org/licenses/by-nc-nd/3.0/de/deed.en", "CC-BY-NC-ND-3.0-DE"),
+        ("https://creativecommons.org/licenses/by-sa/4.0/deed.de", "CC-BY-SA-4.0"),  # a translation, not a port
+        ("https://creativecommons.org/licenses/by-nc-nd/4.0/legalcode.de", "CC-BY-NC-ND-4.0"),
+        ("https://creativecommons.org/licenses/by/2.5/ch/", "LicenseRef-CC-BY-2.5-CH"),  # a port off the SPDX list
+        ("https://licensebuttons.net/l/by-nc-nd/3.0/de/88x31.png", "CC-BY-NC-ND-3.0-DE"),
+        ("http://i.creativecommons.org/l/by-nc/3.0/de/88x31.png", "CC-BY-NC-3.0-DE"),
+        ("https://web.archive.org/web/2016/http://creativecommons.org/licenses/by-nc-sa/3.0/de/", "CC-BY-NC-SA-3.0-DE"),
+        ("https://creativecommons.org/publicdomain/zero/1.0/", "CC0-1.0"),
+        ("https://creativecommons.org/publicdomain/mark/1.0/", "CC-PDM-1.0"),
+        ("https://licensebuttons.net/p/zero/1.0/88x31.png", "CC0-1.0"),
+    ],
+)
+def test_licence_links_and_badges_keep_their_port(url: str, spdx: str):
+    found = spdx_from_url(url)
+    assert found is not None and found[0] == spdx
+
+
+@pytest.mark.parametrize(
+    ("text", "spdx"),
+    [
+        ("Creative Commons Namensnennung – Weitergabe unter gleichen Bedingungen 3.0 Deutschland", "CC-BY-SA-3.0-DE"),
+        ("Creative Commons Namensnennung-Keine Bearbeitung 3.0 Deutschland.", "CC-BY-ND-3.0-DE"),
+        ("Creative Commons Namensnennung 3.0 Österreich Lizenz", "CC-BY-3.0-AT"),
+        ("Creative Commons Attribution-NonCommercial-ShareAlike 4.0 International License", "CC-BY-NC-SA-4.0"),
+        ("Creative Commons Paternité - Pas d'Utilisation Commerciale 2.0 France", "LicenseRef-CC-BY-NC-2.0-FR"),
+        ("bajo una licencia Creative Commons Reconocimiento-CompartirIgual 4.0", "CC-BY-SA-4.0"),
+        ("CC BY-NC-ND 3.0 DE", "CC-BY-NC-ND-3.0-DE"),
+        ("licensed under CC BY 3.0 by the author", "CC-BY-3.0"),  # 'by' is no jurisdiction
+    ],
+)
+def test_written_statements_in_the_partners_languages(text: str, spdx: str):
+    found = spdx_from_text(text)
+    assert found is not None and found[0] == spdx
+
+
+def test_ported_licences_permit_and_read_like_their_family():
+    assert permits("CC-BY-SA-3.0-DE") == "full" and permits("LicenseRef-CC-BY-2.5-CH") == "full"
+    assert permits("LicenseRef-All-Rights-Reserved") == "excerpt"
+    ported = Licence(spdx="CC-BY-NC-ND-3.0-DE", republish="full")
+    assert licence_label(ported) == "CC BY-NC-ND 3.0 DE"
+    assert licence_terms(Licence(spdx="LicenseRef-CC-BY-2.5-CH")) == "licensed under CC BY 2.5 CH"
+    assert licence_terms(Licence(spdx="LicenseRef-All-Rights-Reserved")) == "all rights reserved by the publisher"
+
+
+def test_an_image_caption_licence_is_not_the_articles():
+    page = (
+        "<html><body><article>" + "<p>Text of the article that goes on for a while.</p>" * 5
+        + "<div class='wp-caption'><p>Demonstranten in Managua. Foto: Jorge Peralta (CC BY 2.0)</p></div>"
+        "<p>Bildnachweis: Karl Weber, licensed under CC BY-SA 4.0</p>"
+        "</article></body></html>"
+    )
+    assert read_page_facts(page, "https://example.org/x/").licence is None
+
+
+def test_a_body_without_article_markup_still_has_a_site_footer():
+    page = ("<html><body><div class='post'>" + "<p>Text of the article that goes on for a while.</p>" * 5
+            + "</div><div id='footer'><a href='http://creativecommons.org/licenses/by-nc-nd/3.0/de/'>"
+            "<img src='x.png'></a></div></body></html>")
+    facts = read_page_facts(page, "https://example.org/x/")
+    assert (facts.licence or ("",))[0] == "CC-BY-NC-ND-3.0-DE" and facts.licence_source == "footer"
+
+
+def test_extract_says_where_each_credit_came_from():
+    article = Article(url="https://example.org/x/", author_sources={"lois lane": "byline-markup"},
+                      licence_found_in="footer")
+    item = {"_syndicate": {"authors": [{"name": "Lois Lane"}, {"name": "Clark Kent"}],
+                           "licence": {"spdx": "CC-BY-4.0", "source": "page"}, "claimed_licence": None}}
+    assert attribution_sources(item, article) == {
+        "authors": [{"name": "Lois Lane", "source": "byline-markup"}, {"name": "Clark Kent", "source": "feed"}],
+        "licence": {"spdx": "CC-BY-4.0", "source": "footer"},
+        "claimed_licence": None,
+    }
