@@ -18,7 +18,7 @@ from .services import Services, Settings
 
 STATE_DIR = ".state"
 PUBLIC_PREFIX = "public/"
-#: Objects the pipeline keeps for itself (each copy's own record): never served.
+#: Objects the pipeline keeps for itself (each copy's own record, each fetched page): never served.
 PRIVATE_PREFIX = "private/"
 
 
