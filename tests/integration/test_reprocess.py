@@ -200,6 +200,7 @@ def test_profile_change_for_one_partner(make_services, demo_registry, site_serve
     fixed = dataclasses.replace(lse_blogs.PROFILE, prune_xpath=(*lse_blogs.PROFILE.prune_xpath, rule))
     monkeypatch.setattr(lse_blogs, "PROFILE", fixed)
     site_server.clear_log()
+    svc.clock = lambda: datetime(2031, 5, 6, 7, 8, 9, tzinfo=UTC)
 
     report = pipeline.reprocess(svc, partner="lse-blogs")
 
@@ -211,7 +212,9 @@ def test_profile_change_for_one_partner(make_services, demo_registry, site_serve
     assert {rid for rid in after if after[rid] != versions[rid]} == {target}
     item = _records(svc)[target]
     assert "Third, consumer brands" not in item["content_html"] and "Second, manufacturers" in item["content_html"]
-    assert item["_syndicate"]["version"] == versions[target] + 1 and item["date_modified"]
+    assert item["_syndicate"]["version"] == versions[target] + 1
+    assert item["date_modified"] == "2031-05-06T07:08:09Z", "changed when reprocessed, not when fetched"
+    assert item["_syndicate"]["fetched_at"] == before[target]["_syndicate"]["fetched_at"], "fetched once"
 
     # The other partner's pages were not selected: CGSP's profile is untouched, so all are unchanged.
     cgsp = pipeline.reprocess(svc, partner="cgsp")

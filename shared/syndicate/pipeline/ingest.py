@@ -121,10 +121,13 @@ def ingest_article(svc: Services, message: ArticleMessage, deadline: Deadline) -
     return store_copy(svc, partner.id, record, article, deadline)
 
 
-def store_copy(svc: Services, partner_id: str, record: Record, article: Article, deadline: Deadline) -> IngestResult:
+def store_copy(
+    svc: Services, partner_id: str, record: Record, article: Article, deadline: Deadline,
+    *, modified_at: str | None = None,
+) -> IngestResult:
     """Merge a page's record with the article's other copies and store it (ingest and reprocess)."""
     try:
-        stored = merge_and_store(svc, record, f"{record.title}\n\n{article.text}", deadline)
+        stored = merge_and_store(svc, record, f"{record.title}\n\n{article.text}", deadline, modified_at=modified_at)
     except MergeBusy as exc:  # another ingest is merging this article: SQS retries us later
         raise Busy(partner_id, record.syndicate.source_url, str(exc)) from exc
     except ForeignCopy as exc:

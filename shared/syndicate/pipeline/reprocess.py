@@ -21,7 +21,7 @@ from typing import Any, Literal
 
 from pydantic import ValidationError
 
-from ..clock import parse_iso
+from ..clock import iso_z, parse_iso
 from ..extract import ExtractError
 from ..ports import StorageError
 from ..registry import RegistryError
@@ -148,7 +148,8 @@ def reprocess_page(svc: Services, copy_id: str, meta: RawPageMeta) -> ReprocessO
             summary_chars=svc.settings.summary_chars,
             content_type=raw.content_type,
         )
-        result = store_copy(svc, partner.id, record, article, worker_deadline())
+        # A change made now: its date_modified is now, not when the page was fetched.
+        result = store_copy(svc, partner.id, record, article, worker_deadline(), modified_at=iso_z(svc.now()))
     except IngestError as exc:
         return ReprocessOutcome(copy_id, meta.partner, meta.url, "failed", error=exc.reason)
     except ExtractError as exc:
