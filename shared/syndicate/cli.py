@@ -430,6 +430,49 @@ def cmd_redrive(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_reprocess(args: argparse.Namespace) -> int:
+    """Extract the stored pages again with the current registry and profiles; publish what changed."""
+    from .progress import RunProgress
+
+    registry = load_registry(_registry_path(args, prefer_remembered=True))
+    if args.partner:
+        registry.partner(args.partner)  # an unknown id is a usage error, not "0 pages"
+    try:
+        since = pipeline.parse_since(args.since) if args.since else None
+    except ValueError as exc:
+        _err(str(exc))
+        return EXIT_USAGE
+    svc = _services(args, registry)
+
+    try:
+        with RunProgress("reprocess") as progress:
+
+            def show(outcome: pipeline.ReprocessOutcome) -> None:
+                progress.item(outcome)
+                if args.json:
+                    print(json.dumps(asdict(outcome), ensure_ascii=False), flush=True)
+                elif outcome.status == "failed":
+                    print(f"FAILED {outcome}", flush=True)
+
+            report = pipeline.reprocess(svc, partner=args.partner, since=since, on_item=show)
+    finally:
+        svc.http.close()
+    counts = {k: getattr(report, k) for k in ("reprocessed", "changed", "unchanged", "failed")}
+    if args.json:
+        print(json.dumps({"summary": counts, "changed_records": report.changed_records,
+                          "publish": report.publish.as_dict()}))
+    else:
+        print(
+            f"reprocessed {report.reprocessed} stored page(s): {report.changed} changed, "
+            f"{report.unchanged} unchanged, {report.failed} failed"
+        )
+        if report.publish.published:
+            print(f"published {report.publish.items} item(s); {report.publish.objects_written} object(s) written")
+        else:
+            print("nothing new to publish")
+    return EXIT_OK if report.ok else EXIT_FAILURES
+
+
 def _config_store(args: argparse.Namespace, *, create: bool) -> tuple[ObjectStore, str]:
     """The store the deployed registry lives in, and how to name its location in messages.
 
@@ -573,6 +616,15 @@ def parser() -> argparse.ArgumentParser:
     p = sub.add_parser("redrive", help="put dead-lettered ingest messages back on the queue after a fix")
     _add_backend(p)
     p.set_defaults(func=cmd_redrive)
+
+    p = sub.add_parser(
+        "reprocess", help="extract the stored source pages again (after a profile or policy change), publish changes"
+    )
+    p.add_argument("--partner", help="only this partner's pages")
+    p.add_argument("--since", help="only pages fetched at or after this date (YYYY-MM-DD or ISO 8601, UTC)")
+    _add_backend(p)
+    p.add_argument("--json", action="store_true", help="one JSON line per page, then a summary line")
+    p.set_defaults(func=cmd_reprocess)
 
     p = sub.add_parser("extract", help="preview extraction of pages or URLs as JSON Lines")
     p.add_argument("inputs", nargs="+", metavar="PATH_OR_URL")

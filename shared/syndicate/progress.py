@@ -14,16 +14,20 @@ from collections import Counter
 from types import TracebackType
 from typing import IO, Any
 
-from .pipeline import Failure, IngestResult
+from .pipeline import Failure, IngestResult, ReprocessOutcome
+
+Outcome = IngestResult | Failure | ReprocessOutcome
 
 #: The counts shown, in this order.
 KINDS = ("new", "updated", "duplicate", "unchanged", "failed")
 
 
-def outcome_kind(outcome: IngestResult | Failure) -> str:
-    """new, updated, duplicate, unchanged or failed."""
+def outcome_kind(outcome: Outcome) -> str:
+    """new, updated, duplicate, unchanged or failed (a reprocessed page that changed is `updated`)."""
     if isinstance(outcome, Failure):
         return "failed"
+    if isinstance(outcome, ReprocessOutcome):
+        return {"changed": "updated", "unchanged": "unchanged"}.get(outcome.status, "failed")
     return outcome.kind if outcome.changed else "unchanged"
 
 
@@ -76,7 +80,7 @@ class RunProgress:
         if self._progress is not None:
             self._progress.update(self._task, total=max(total, sum(self.counts.values())))
 
-    def item(self, outcome: IngestResult | Failure) -> None:
+    def item(self, outcome: Outcome) -> None:
         """One article's outcome."""
         kind = outcome_kind(outcome)
         self.counts[kind] += 1
@@ -87,6 +91,8 @@ class RunProgress:
             self._progress.update(self._task, advance=1, counts=self.summary())
             return
         reason = f": {outcome.reason}" if isinstance(outcome, Failure) else ""
+        if isinstance(outcome, ReprocessOutcome) and outcome.error:
+            reason = f": {outcome.error}"
         print(f"{kind:<9} {outcome.partner} {outcome.url}{reason}", file=self.stream, flush=True)
 
     def summary(self) -> str:

@@ -20,7 +20,7 @@ from .services import Services, Settings
 
 STATE_DIR = ".state"
 PUBLIC_PREFIX = "public/"
-#: Objects the pipeline keeps for itself (each copy's own record): never served.
+#: Objects the pipeline keeps for itself (each copy's own record, each fetched page): never served.
 PRIVATE_PREFIX = "private/"
 #: The search index's objects (tantivy segments and their pointer): read by the search API,
 #: not served as feeds, so neither under public/ nor private/.

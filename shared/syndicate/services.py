@@ -57,7 +57,7 @@ class Services:
 
     registry: Registry
     store: ObjectStore  # what readers see: feeds and records (`public/` in the bucket)
-    private: ObjectStore  # what only the pipeline reads: each copy's own record (`private/`)
+    private: ObjectStore  # what only the pipeline reads: copies' records, raw pages (`private/`)
     state: StateStore
     queue: Queue
     http: HttpClient

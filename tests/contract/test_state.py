@@ -172,3 +172,17 @@ def test_lsh_namespace_is_checked(state: StateStore, namespace: str) -> None:
 
     with pytest.raises(ValueError, match="namespace"):
         LshTable(state, namespace)
+
+
+def test_raw_pages_round_trip_sorted_by_copy_id(state: StateStore) -> None:
+    from syndicate.state import RawPageMeta
+
+    db = State(state)
+    b = RawPageMeta("cgsp", "https://cgsp.example/b/", "2026-01-02T00:00:00Z", "d2", 12_000, 3_000)
+    a = RawPageMeta("lse-blogs", "https://lse.example/a/?utm_source=rss", "2026-01-01T00:00:00Z", "d1", 9, 30)
+    db.raw.put("b" * 32, b)
+    db.raw.put("a" * 32, a)
+    assert db.raw.all() == [("a" * 32, a), ("b" * 32, b)]
+    assert db.raw.get("c" * 32) is None
+    db.records.put("a" * 32, RecordMeta("lse-blogs"))
+    assert db.raw.get("a" * 32) == a, "a copy id is also a record id: partitions do not mix"

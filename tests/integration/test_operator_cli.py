@@ -62,6 +62,11 @@ def test_progress_bar_on_a_terminal_plain_lines_in_a_pipe(tmp_path: Path) -> Non
     assert "━" in terminal, "with a bar"
     assert SUMMARY in terminal, "and the counts"
     assert "published 5 item(s)" in stdout and "\x1b[" not in stdout, "the report stays plain on stdout"
+    code, stdout, terminal = _run_on_terminal(
+        [sys.executable, "-m", "syndicate.cli", "reprocess", "--out", str(tmp_path / "tty")], tmp_path
+    )
+    assert code == 0, stdout + terminal
+    assert "\x1b[" in terminal and "new 0, updated 0, duplicate 0, unchanged 6, failed 0" in terminal
 
     piped = subprocess.run(
         [*cmd, str(tmp_path / "pipe")], cwd=tmp_path, env=_env(), capture_output=True, text=True, timeout=120

@@ -489,7 +489,7 @@ def _prefixes(statement: dict[str, Any]) -> list[str]:
 
 def test_bucket_access_is_what_each_function_does(template: dict[str, Any]) -> None:
     """IAM matches the code: no function writes config/; ingest writes and retires records and
-    keeps copies in private/; listing is scoped to the prefixes each function reads."""
+    keeps copies and raw pages in private/; listing is scoped to the prefixes each function reads."""
     grants: dict[str, dict[str, set[str]]] = {}
     for short in FUNCTIONS:
         for statement in _bucket_statements(template, short):
@@ -506,7 +506,7 @@ def test_bucket_access_is_what_each_function_does(template: dict[str, Any]) -> N
             assert not any(p.startswith("config/") for p in actions.get(action, ())), f"{short} may write config/"
     assert grants["poll"] == {"s3:GetObject": {"config/*"}}
     assert grants["ingest"]["s3:DeleteObject"] == {"public/records/*"}, "retiring a record deletes it"
-    assert grants["ingest"]["s3:PutObject"] == {"public/records/*", "private/copies/*"}
+    assert grants["ingest"]["s3:PutObject"] == {"public/records/*", "private/copies/*", "private/raw/*"}
     assert grants["ingest"]["s3:ListBucket"] == {"config/*", "private/copies/*"}
     assert grants["publish"]["s3:ListBucket"] == {"public/*", "config/*", "search/*"}
     assert grants["publish"]["s3:PutObject"] == {"public/*", "search/*"}, "publish updates the search index"

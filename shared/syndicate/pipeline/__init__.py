@@ -5,6 +5,8 @@
     merge.py    a copy + its near-duplicates -> one record, stored under a lease
     publish.py  record index -> JSON Feed pages (all partners and per partner)
     worker.py   the local queue worker, redrive, and `run` (poll + ingest all + publish)
+    raw.py      the raw page store: each fetched page kept (gzip) for reprocess
+    reprocess.py  stored pages -> extract again with today's registry -> merge -> publish
 
 Each stage reports what it did and what failed as plain data; one broken feed or page is a
 `Failure` in the report, never an exception that stops the others. State goes through the
@@ -16,6 +18,7 @@ from .ingest import Busy, IngestError, IngestResult, ingest_article, ingest_mess
 from .merge import LEASE_SECONDS, MergeBusy
 from .poll import PollReport, Skipped, backfill, entry_hash, poll_once
 from .publish import PublishConflict, PublishReport, publish_pending
+from .reprocess import ReprocessOutcome, ReprocessReport, iter_reprocess, parse_since, reprocess
 from .worker import (
     MAX_RECEIVES,
     ParkedMessage,
@@ -40,6 +43,8 @@ __all__ = [
     "PollReport",
     "PublishConflict",
     "PublishReport",
+    "ReprocessOutcome",
+    "ReprocessReport",
     "RunReport",
     "Skipped",
     "backfill",
@@ -49,11 +54,14 @@ __all__ = [
     "ingest_article",
     "ingest_message",
     "is_permanent",
+    "iter_reprocess",
     "page_record",
     "parked_messages",
+    "parse_since",
     "poll_once",
     "publish_pending",
     "redrive",
+    "reprocess",
     "run",
     "worker_deadline",
 ]

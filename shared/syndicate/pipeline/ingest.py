@@ -23,6 +23,7 @@ from ..model import Article, ArticleMessage, FeedEntry, Record
 from ..registry import Partner, Registry, RegistryError
 from ..services import Deadline, Services
 from .merge import ForeignCopy, MergeBusy, merge_and_store
+from .raw import save_raw_page
 
 #: Outside Lambda, how long a worker may hold one message (as long as the queue hides it).
 WORKER_SECONDS = 300.0
@@ -116,22 +117,32 @@ def ingest_article(svc: Services, message: ArticleMessage, deadline: Deadline) -
     try:
         # robots.txt, then the page, which must be HTML; politeness waits end before `deadline`
         page = svc.http.get_page(url, deadline=deadline)
+        fetched_at = iso_z(svc.now())
         record, article = page_record(
             registry, partner, message, page.body, page.url,
-            fetched_at=iso_z(svc.now()), summary_chars=svc.settings.summary_chars,
+            fetched_at=fetched_at, summary_chars=svc.settings.summary_chars,
             content_type=page.headers.get("content-type"),
         )
     except FetchError as exc:
         raise IngestError(partner.id, url, exc.reason, permanent=not exc.transient, kind="fetch") from exc
     except ExtractError as exc:  # the same bytes extract the same way every time
         raise IngestError(partner.id, url, exc.reason, permanent=True, kind="extract") from exc
+    save_raw_page(svc, record.id, message, page, fetched_at)  # for `syndicate reprocess`; skipped if kept
+    return store_copy(svc, partner.id, record, article, deadline)
+
+
+def store_copy(
+    svc: Services, partner_id: str, record: Record, article: Article, deadline: Deadline,
+    *, modified_at: str | None = None,
+) -> IngestResult:
+    """Merge a page's record with the article's other copies and store it (ingest and reprocess)."""
     try:
-        stored = merge_and_store(svc, record, f"{record.title}\n\n{article.text}", deadline)
+        stored = merge_and_store(svc, record, f"{record.title}\n\n{article.text}", deadline, modified_at=modified_at)
     except MergeBusy as exc:  # another ingest is merging this article: SQS retries us later
-        raise Busy(partner.id, record.syndicate.source_url, str(exc), kind="busy") from exc
+        raise Busy(partner_id, record.syndicate.source_url, str(exc), kind="busy") from exc
     except ForeignCopy as exc:
-        raise IngestError(partner.id, record.syndicate.source_url, str(exc), permanent=True, kind="merge") from exc
-    return IngestResult(stored.record_id, stored.changed, record.syndicate.source_url, partner.id, stored.kind)
+        raise IngestError(partner_id, record.syndicate.source_url, str(exc), permanent=True, kind="merge") from exc
+    return IngestResult(stored.record_id, stored.changed, record.syndicate.source_url, partner_id, stored.kind)
 
 
 def message_for_page(registry: Registry, partner: Partner, url: str, title: str = "") -> ArticleMessage:

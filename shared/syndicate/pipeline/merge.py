@@ -50,8 +50,15 @@ class Stored:
     kind: str = "updated"  # new | updated | duplicate | unchanged (see IngestResult)
 
 
-def merge_and_store(svc: Services, copy_record: Record, text: str, deadline: Deadline) -> Stored:
-    """Index the copy, merge it with its near-duplicates, and store the merged record."""
+def merge_and_store(
+    svc: Services, copy_record: Record, text: str, deadline: Deadline, *, modified_at: str | None = None
+) -> Stored:
+    """Index the copy, merge it with its near-duplicates, and store the merged record.
+
+    `modified_at`: when a change counts as made (the record's date_modified, the pending
+    mark); by default the copy's fetch time. `reprocess` passes its own time, since it
+    changes a record long after its page was fetched.
+    """
     registry = svc.current_registry()
     ranks = {p.id: (p.name, p.rank) for p in registry.partners}
     copy_id = copy_record.id
@@ -84,7 +91,7 @@ def merge_and_store(svc: Services, copy_record: Record, text: str, deadline: Dea
         replaced = [meta.version for g in sorted(groups - {merged.id}) if (meta := svc.db.records.get(g))]
         for group in sorted(groups - {merged.id}):
             _retire(svc, group, at)
-        stored_record = _store_record(svc, merged, max(replaced, default=0))
+        stored_record = _store_record(svc, merged, max(replaced, default=0), modified_at=modified_at)
         if stored_record.changed and len(copies) > 1 and (known is None or known.published_as != merged.id):
             stored_record.kind = "duplicate"  # this copy joined a record other copies make
         return stored_record
@@ -152,7 +159,9 @@ def visible_fingerprint(record: Record) -> str:
     return hashlib.sha256(json.dumps(visible, sort_keys=True).encode()).hexdigest()
 
 
-def _store_record(svc: Services, record: Record, replaced_version: int = 0) -> Stored:
+def _store_record(
+    svc: Services, record: Record, replaced_version: int = 0, *, modified_at: str | None = None
+) -> Stored:
     """Write the record and index it, unless a reader would see no change."""
     ext = record.syndicate
     known = svc.db.records.get(record.id)
@@ -160,10 +169,11 @@ def _store_record(svc: Services, record: Record, replaced_version: int = 0) -> S
     if known and known.fingerprint == fingerprint:
         return Stored(record.id, False, "unchanged")
     previous = max(known.version if known else 0, replaced_version)
+    changed_at = modified_at or ext.fetched_at
     if previous:
         ext.version = previous + 1
-        record.date_modified = ext.fetched_at
+        record.date_modified = changed_at
     svc.store.put(f"records/{record.id}.json", json.dumps(record.to_item(), ensure_ascii=False).encode("utf-8"))
     svc.db.records.put(record.id, RecordMeta(ext.partner, record.date_published, ext.version, fingerprint))
-    svc.db.pending.mark(record.id, ext.fetched_at)
+    svc.db.pending.mark(record.id, changed_at)
     return Stored(record.id, True, "updated" if previous else "new")

@@ -20,6 +20,9 @@ pk / sk -> item (typical size) ........................................ reposito
 `members#<record id>` / copy id -> Membership: when it joined (~0.1 KB)   copies.CopyTable
 `record` / record id -> RecordMeta: partner, date, version, digest of     records.RecordIndex
     what a reader sees (~0.2 KB)
+`raw` / copy id -> RawPageMeta: partner, final URL, fetched at, digest   raw.RawPages
+    of the stored page and its inputs, sizes (the page itself is in the
+    private object store, raw/<copy id>.html.gz) (~0.3 KB)
 `pending` / record id -> PendingMark: changed at, retired? (~0.1 KB)      records.PendingMarks
 `lock` / record id -> Lease: token, expiry in epoch seconds (~0.1 KB)     leases.Leases
 `dead` / queue message id -> DeadLetter: body, reason, receives (~1 KB)   deadletters.DeadLetters
@@ -38,6 +41,20 @@ Anything that grows with an article's text lives in the object store, not here: 
 JSON (records, feed pages) under `public/`, each copy's own record under `private/`. The
 contract suite (tests/contract/test_state.py) checks that ingesting a page at the size cap
 leaves no item over a few tens of KB.
+
+The object store (`ObjectStore` ports: S3 prefixes in the cloud, folders locally):
+
+public/  (local: the out folder) what readers fetch
+    feed.json, feed/<page>.json, feeds/<partner>.json, feeds/<partner>/<page>.json   JSON Feed pages
+    records/<record id>.json           one published record
+private/ (local: <out>/.state/private) what only the pipeline reads; never served
+    copies/<copy id>.json              each copy's own record, before merging (`copies.copy_key`)
+    raw/<copy id>.html.gz              the copy's source page as fetched, gzip: one line of JSON
+                                       (final URL, partner, fetch time, content-type header, the
+                                       queue message with the feed entry) then the page's bytes
+                                       exactly as received (`raw.raw_key`, `pipeline.raw`); written
+                                       by ingest when it changed, read by `syndicate reprocess`
+config/partners.yaml (local: <out>/.state/config/)   the deployed registry (`syndicate config`)
 """
 
 from __future__ import annotations
@@ -49,6 +66,7 @@ from .feeds import FeedHealth, FeedHealthTable, SeenEntries, SeenEntry
 from .leases import Lease, Leases
 from .lsh import LshTable
 from .publishing import PublishMark, PublishMarks
+from .raw import RawPageMeta, RawPages
 from .records import PendingMark, PendingMarks, RecordIndex, RecordMeta
 
 #: The partition powertools' Idempotency writes to (DynamoDB and local persistence layers).
@@ -69,6 +87,8 @@ __all__ = [
     "PendingMarks",
     "PublishMark",
     "PublishMarks",
+    "RawPageMeta",
+    "RawPages",
     "RecordIndex",
     "RecordMeta",
     "SeenEntries",
@@ -92,6 +112,7 @@ class State:
         self.dead = DeadLetters(table)
         self.publish = PublishMarks(table)
         self.lsh = LshTable(table)
+        self.raw = RawPages(table)
 
     def __repr__(self) -> str:
         return f"State({self.table!r})"
