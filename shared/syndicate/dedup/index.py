@@ -45,6 +45,7 @@ has written); the caller closes that gap with its own conditional writes or a re
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, NamedTuple, TypeVar
@@ -58,6 +59,7 @@ __all__ = [
     "HOT_KEY_MEMBERS",
     "LAYOUT",
     "MIN_CONTAINED_SHINGLES",
+    "MIN_SHARED_KEYS",
     "IndexConfigError",
     "LshIndex",
     "Match",
@@ -73,7 +75,7 @@ DEFAULT_MIN_JACCARD = 0.5
 # article (an excerpt, or a copy with a few paragraphs cut). Measured on the bench
 # (docs/dedup.md): excerpts and partial copies sit at 0.80 and above (with their partner's
 # boilerplate), two reports of one event sharing a quoted paragraph at 0.45 and below.
-DEFAULT_MIN_CONTAINMENT = 0.7
+DEFAULT_MIN_CONTAINMENT = 0.33
 
 # A text needs this many shingles before its containment in another one decides anything: a
 # two-sentence teaser is contained in its article, but also in anything quoting those lines.
@@ -81,6 +83,13 @@ MIN_CONTAINED_SHINGLES = 40
 
 # A containment key shared by this many documents is a stock passage, not a copy.
 HOT_KEY_MEMBERS = 32
+
+# A document becomes a candidate through containment keys only when it shares this many of
+# them with the text looked up: one or two shared keys are a shared sentence (stock phrasing,
+# a quoted line), which on the bench's 20,000 generated articles made candidates, and so
+# reads per lookup, grow with the index; four keep them flat while an excerpt shares its
+# whole passage's keys (docs/dedup.md).
+MIN_SHARED_KEYS = 4
 
 # Stored with the config: an index written in the earlier one-item-per-band-per-document
 # layout is refused ("rebuild the index") instead of silently finding nothing.
@@ -185,18 +194,19 @@ class LshIndex:
         return fingerprint(text, self.config, self.ignore_shingles)
 
     def candidates(self, fp: Fingerprint) -> set[str]:
-        """Ids of stored documents sharing a band or a (not hot) containment key with `fp`
-        (unverified).
+        """Ids of stored documents sharing a band, or MIN_SHARED_KEYS (not hot) containment
+        keys, with `fp` (unverified).
 
         Exactly one `get_sets` of all the bands and keys, whatever the number of stored
         documents (none for an empty text, which has neither).
         """
         self._check_config()
         banded, keyed = self.table.members(list(enumerate(fp.band_keys(self.config))), fp.containment_key_strings())
+        shared: Counter[str] = Counter()
         for members in keyed.values():
             if len(members) < HOT_KEY_MEMBERS:
-                banded |= members
-        return banded
+                shared.update(members)
+        return banded | {doc for doc, n in shared.items() if n >= MIN_SHARED_KEYS}
 
     def is_duplicate(
         self, a: Fingerprint, b: Fingerprint, *, min_jaccard: float | None = None, min_containment: float | None = None

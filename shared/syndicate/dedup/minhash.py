@@ -60,7 +60,7 @@ class MinHashConfig:
     #: Containment keys (`containment_keys`): about one anchor shingle in `anchor_every`, and
     #: at most `max_containment_keys` keys a text, so that a lookup's band and containment
     #: keys together stay within one DynamoDB BatchGetItem (100 keys).
-    anchor_every: int = 8
+    anchor_every: int = 6
     max_containment_keys: int = 64
 
     def __post_init__(self) -> None:
