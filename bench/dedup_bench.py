@@ -469,7 +469,8 @@ def _intro(rng: random.Random, base: Article) -> list[str]:
     if base.topic in TOPICS and not base.doc_id.startswith("real-"):
         return [_fill(rng, rng.choice(TEMPLATES), TOPICS[base.topic]) for _ in range(rng.randint(2, 4))]
     words = [w for p in base.paragraphs for s in p for w in s.split()]
-    return [f"Our editors picked this piece on {' '.join(rng.sample(words, 3))} for its take on {' '.join(rng.sample(words, 2))}.",
+    pick = lambda n: " ".join(rng.sample(words, n))  # noqa: E731
+    return [f"Our editors picked this piece on {pick(3)} for its take on {pick(2)}.",
             f"It asks what {' '.join(rng.sample(words, 2))} means for readers following {rng.choice(words)} this week."]
 
 
@@ -712,6 +713,7 @@ def run_quality(corpus: Corpus, state_path: Path, seed: int, clock: ExtractionCl
     # The pipeline merges whole groups (a copy joins every record its matches belong to), so a
     # pair counts as merged when found matches connect it, directly or through other copies.
     parent: dict[str, str] = {}
+    direct = dict(found)
 
     def root(doc: str) -> str:
         while parent.get(doc, doc) != doc:
@@ -744,6 +746,12 @@ def run_quality(corpus: Corpus, state_path: Path, seed: int, clock: ExtractionCl
         return a, b, score
 
     false_merges = sorted(named(p, j) for p, j in found.items() if p not in truth)
+    for p, j in sorted(direct.items(), key=lambda x: sorted(x[0])):
+        if p not in truth:
+            a, b = sorted(p)
+            exact(p)
+            print(f"  direct false match {a} ~ {b}: Jaccard {j:.3f}, contained {fps[a].contained_share(fps[b]):.3f}, "
+                  f"shingles {fps[a].shingle_count}/{fps[b].shingle_count}")
     missed = sorted(named(p, exact(p)) for p in truth if p not in found)
     for a, b, _j in missed[:10]:
         print(f"  missed {a} ~ {b}: smaller text {fps[a].contained_share(fps[b]):.3f} contained")
@@ -766,7 +774,9 @@ def run_quality(corpus: Corpus, state_path: Path, seed: int, clock: ExtractionCl
         pair = frozenset(rng.sample(by_topic[rng.choice(sorted(by_topic))], 2))
         if pair not in truth:
             neg_scores.append(exact(pair))
-    kinds: dict[str, dict[str, float]] = {}
+    kinds: dict[str, dict[str, float]] = {
+        name: {"pairs": 0, "found": 0, "false": 0} for name in set(corpus.kind.values()) - {"base", "real-base"}
+    }
     for pair in truth:
         k = kinds.setdefault(corpus.pair_kind(pair), {"pairs": 0, "found": 0, "false": 0})
         k["pairs"] += 1
@@ -787,7 +797,8 @@ def run_quality(corpus: Corpus, state_path: Path, seed: int, clock: ExtractionCl
 
     # Each partial copy against its base (an excerpt and a rewrite of one base may share
     # little directly: they are one record through the base).
-    partial = sorted(share(p) for p in truth if corpus.pair_kind(p) in ("excerpt", "rewrite", "real-excerpt", "real-rewrite"))
+    direct = ("excerpt", "rewrite", "real-excerpt", "real-rewrite")
+    partial = sorted(share(p) for p in truth if corpus.pair_kind(p) in direct)
     negative = sorted(share(frozenset(pair)) for pair in corpus.written_next_to.items())
     return QualityResult(
         kinds=kinds,
@@ -916,8 +927,8 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"share of the smaller text contained: partial copies min {pc[0]:.3f} p01 {_pct(pc, 0.01):.3f} "
             f"p05 {_pct(pc, 0.05):.3f} median {statistics.median(pc):.3f}; same-topic/same-event max {nc[-1]:.3f} "
-            f"p99 {_pct(nc, 0.99):.3f} (threshold {DEFAULT_MIN_CONTAINMENT}: margin {pc[0] - DEFAULT_MIN_CONTAINMENT:+.3f}"
-            f" / {DEFAULT_MIN_CONTAINMENT - nc[-1]:+.3f})"
+            f"p99 {_pct(nc, 0.99):.3f} (threshold {DEFAULT_MIN_CONTAINMENT}: margins "
+            f"{pc[0] - DEFAULT_MIN_CONTAINMENT:+.3f} / {DEFAULT_MIN_CONTAINMENT - nc[-1]:+.3f})"
         )
     for a, b, j in q.false_merges[:10]:
         print(f"  false merge {a} ~ {b}: Jaccard {j:.3f}")

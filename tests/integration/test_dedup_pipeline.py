@@ -221,9 +221,8 @@ def test_an_excerpt_and_its_full_text_make_one_record_in_both_orders(make_servic
     assert ext["licence"]["spdx"] == "CC-BY-4.0" and ext["licence"]["republish"] == "full"
     assert "colour revolution" in a["content_html"], "the LSE copy's text (British spelling)"
     assert "waiting and seeing has worked" in a["content_html"], "the whole of it, to the last paragraph"
-    assert ext["also_published_at"] == [
-        {"partner": "cgsp", "url": site_server.url(CGSP_SEED), "date_published": ext["also_published_at"][0]["date_published"],
-         "excerpt": True}
-    ]
+    (placement,) = ext["also_published_at"]
+    assert placement == {"partner": "cgsp", "url": site_server.url(CGSP_SEED),
+                         "date_published": placement["date_published"], "excerpt": True}
     assert ext["version"] == 2, "the full text replaced the excerpt's record as a new version"
     assert [i["url"] for i in published(excerpt_first) if "wait-and-see" in i["url"]] == [site_server.url(LSE_SEED)]

@@ -19,6 +19,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import heapq
+import itertools
 import struct
 import zlib
 from array import array
@@ -303,7 +304,7 @@ def containment_keys(
     longer text keeps about `limit * |passage| / |text|` of its keys among the longer text's).
     """
     anchors = [h for h in shingle_hashes if h % anchor_every == 0]
-    pairs = set(zip(anchors, anchors[1:], strict=False))
+    pairs = set(itertools.pairwise(anchors))
     if len(pairs) <= limit:
         return frozenset(pairs)
     return frozenset(heapq.nsmallest(limit, pairs, key=lambda p: zlib.crc32(struct.pack("<II", *p))))

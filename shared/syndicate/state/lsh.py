@@ -8,8 +8,8 @@
 
 One partition per bucket or key (no hot partition in DynamoDB), the set under a fixed sort
 key, so a lookup reads all of a text's bands and containment keys in ONE `get_sets` (a single
-BatchGetItem: 32 bands + at most 64 keys) and an add is one atomic set ADD per band or key. `dedup/index.py` holds the algorithm; this module only where
-things are kept.
+BatchGetItem: 32 bands + at most 64 keys) and an add is one atomic set ADD per band or key.
+`dedup/index.py` holds the algorithm; this module only where things are kept.
 """
 
 from __future__ import annotations
