@@ -52,6 +52,9 @@ class Placement(_Strict):
     partner: str
     url: str
     date_published: str | None = None
+    # True when that copy carries only part of the article (first paragraphs and a link to
+    # the rest); absent for complete copies.
+    excerpt: bool | None = None
 
 
 class Image(_Strict):

@@ -177,3 +177,52 @@ def test_page_rel_canonical_decides_the_url_on_the_same_partner_only(make_servic
     pipeline.publish_pending(svc)
     assert hijacked.record_id == result.record_id, "same text: it merges with the article it copies"
     assert [i["url"] for i in published(svc)] == [site_server.url(path)], "and claims no CGSP URL"
+
+
+def excerpt_of(html: str) -> str:
+    """The CGSP page cut to its byline and first two paragraphs, the rest of the body gone (as a
+    partner publishing the opening of an article with a link to the rest)."""
+    start = html.index('<div class="entry-content">')
+    end = html.index("</div>", start)
+    body = html[start:end]
+    paragraphs = re.findall(r"<p>.*?</p>", body, flags=re.S)
+    assert len(paragraphs) >= 6, "the demo page changed: pick the excerpt again"
+    cut = '<div class="entry-content">\n' + "\n".join(paragraphs[:3]) + "\n<p>Read the full article on LSE Blogs.</p>\n"
+    return html[:start] + cut + html[end:]
+
+
+def test_an_excerpt_and_its_full_text_make_one_record_in_both_orders(make_services, demo_registry, site_server):
+    """Issue 14: the CGSP copy carries only the first paragraphs. Whichever copy comes first,
+    the record has the LSE full text, its CC BY licence and URL, and the excerpt under
+    also_published_at with "excerpt": true; arriving second, the full text replaces the excerpt."""
+    with urllib.request.urlopen(site_server.url(CGSP_SEED), timeout=10) as response:  # loopback
+        html = response.read().decode()
+    site_server.route(CGSP_SEED, body=excerpt_of(html), content_type="text/html")
+    registry = load_registry(demo_registry)
+
+    excerpt_first = make_services(registry, "excerpt-first")
+    bodies = messages(excerpt_first)
+    pipeline.ingest_message(excerpt_first, bodies[CGSP_SEED])
+    alone = published_after(excerpt_first)
+    assert alone["url"] == site_server.url(CGSP_SEED), "alone, the excerpt is a record of its own"
+    assert not alone["_syndicate"].get("also_published_at")
+    pipeline.ingest_message(excerpt_first, bodies[LSE_SEED])
+    a = seed_record(excerpt_first)
+
+    full_first = make_services(registry, "full-first")
+    bodies = messages(full_first)
+    pipeline.ingest_message(full_first, bodies[LSE_SEED])
+    pipeline.ingest_message(full_first, bodies[CGSP_SEED])
+    b = seed_record(full_first)
+
+    assert comparable(a) == comparable(b)
+    ext = a["_syndicate"]
+    assert a["url"] == ext["canonical_url"] == site_server.url(LSE_SEED), "the complete copy's URL"
+    assert ext["licence"]["spdx"] == "CC-BY-4.0" and ext["licence"]["republish"] == "full"
+    assert "colour revolution" in a["content_html"], "the LSE copy's text (British spelling)"
+    assert "waiting and seeing has worked" in a["content_html"], "the whole of it, to the last paragraph"
+    (placement,) = ext["also_published_at"]
+    assert placement == {"partner": "cgsp", "url": site_server.url(CGSP_SEED),
+                         "date_published": placement["date_published"], "excerpt": True}
+    assert ext["version"] == 2, "the full text replaced the excerpt's record as a new version"
+    assert [i["url"] for i in published(excerpt_first) if "wait-and-see" in i["url"]] == [site_server.url(LSE_SEED)]

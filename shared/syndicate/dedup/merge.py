@@ -16,6 +16,11 @@ copies found to be near-duplicates are merged here. The rules, in the order they
   record carries no text either: its summary names the original and its URL.
 - authors: everyone any copy credits, details combined (bios from one, affiliation from
   another); the other copies go into `also_published_at`; the attribution names both.
+- excerpts (a copy carrying only part of the article, `partial_copies`): they never give the
+  record its text, licence or URL while a complete copy is among the copies; they are listed
+  under `also_published_at` with `"excerpt": true`. So the record is the complete copy's
+  whichever arrived first, and a full text arriving after an excerpt replaces it (the record
+  moves to the full text's URL as a new version, like any canonical move).
 
 `merge_copies` is a pure function of the *set* of copies: it sorts before it decides, so
 the final record is the same in every arrival order.
@@ -23,7 +28,7 @@ the final record is the same in every arrival order.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from ..attribution.authors import merge_authors, name_key
@@ -31,7 +36,31 @@ from ..attribution.content import with_attribution
 from ..attribution.licences import rank
 from ..attribution.record import attribution_line, link_summary
 from ..model import FeedAuthor, Image, Placement, Publisher, Record
+from .minhash import Fingerprint
 from .urls import record_id
+
+#: A copy at most this share of another's size (in shingles) and contained in it is an
+#: excerpt of it. Excerpts carry 20-60% of the paragraphs (plus their partner's lines, which
+#: keeps them under about 0.7); a complete copy with a new intro or another partner's
+#: boilerplate stays within about 0.85-1.15 of the original.
+EXCERPT_RATIO = 0.75
+
+
+def partial_copies(fingerprints: Mapping[str, Fingerprint], min_containment: float) -> set[str]:
+    """Ids of the copies that are excerpts of another copy: at most EXCERPT_RATIO of its size
+    and at least `min_containment` contained in it. A function of the set, not the order."""
+    out: set[str] = set()
+    for doc, fp in fingerprints.items():
+        for other, big in fingerprints.items():
+            if (
+                other != doc
+                and not fp.empty
+                and fp.shingle_count <= EXCERPT_RATIO * big.shingle_count
+                and fp.containment(big) >= min_containment
+            ):
+                out.add(doc)
+                break
+    return out
 
 
 @dataclass(frozen=True)
@@ -41,6 +70,7 @@ class Copy:
     record: Record
     partner_name: str
     rank: int
+    excerpt: bool = False  # only part of the article (`partial_copies`)
 
     @property
     def url(self) -> str:
@@ -70,19 +100,22 @@ def canonical_copy(copies: Sequence[Copy]) -> Copy:
     A cross-post notice decides only when it names the partner of another of these copies: a
     notice is text on a page, and it never moves a record to a URL we have not ingested and
     matched ourselves (DESIGN's rights rules). Else the earliest date, then registry rank.
+    Only complete copies can be canonical while there is one: an excerpt's notice may name
+    a complete copy, but an excerpt is never the record's URL when the whole text is there.
     """
     ordered = sorted(copies, key=lambda c: (c.rank, c.url))
+    eligible = [c for c in ordered if not c.excerpt] or ordered
     for copy in ordered:
         notice = copy.notice
         if notice is None:
             continue
-        named = [c for c in ordered if c is not copy and _names_match(c.partner_name, notice.name)]
+        named = [c for c in eligible if c is not copy and _names_match(c.partner_name, notice.name)]
         if named:
             return named[0]
-    dated = [c for c in ordered if c.date]
+    dated = [c for c in eligible if c.date]
     if dated:
         return min(dated, key=lambda c: (c.date, c.rank, c.url))
-    return ordered[0]
+    return eligible[0]
 
 
 def _outside_original(copies: Sequence[Copy]) -> Publisher | None:
@@ -107,7 +140,8 @@ def merge_copies(copies: Sequence[Copy]) -> Record:
     canonical = canonical_copy(copies)
     canonical_url = canonical.url
     ordered = sorted(copies, key=lambda c: (c is not canonical, c.rank, c.url))
-    chosen = max(ordered, key=lambda c: rank(c.record.syndicate.licence.republish))  # first of the best
+    complete = [c for c in ordered if not c.excerpt] or ordered  # an excerpt never replaces a full text
+    chosen = max(complete, key=lambda c: rank(c.record.syndicate.licence.republish))  # first of the best
     base = chosen.record
     ext = base.syndicate
     authors = merge_authors(*(c.record.syndicate.authors for c in ordered))
@@ -116,7 +150,12 @@ def merge_copies(copies: Sequence[Copy]) -> Record:
     original = Publisher(name=canonical.partner_name, url=canonical_url, date_published=canonical.date or None)
     outside = _outside_original(ordered)
     also = [
-        Placement(partner=c.record.syndicate.partner, url=c.url, date_published=c.record.date_published)
+        Placement(
+            partner=c.record.syndicate.partner,
+            url=c.url,
+            date_published=c.record.date_published,
+            excerpt=True if c.excerpt else None,
+        )
         for c in ordered
         if c.url != canonical_url
     ]

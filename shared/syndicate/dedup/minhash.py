@@ -19,10 +19,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import heapq
+import itertools
 import struct
 import zlib
 from array import array
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 
 import rensa
@@ -33,6 +34,7 @@ __all__ = [
     "DEFAULT_CONFIG",
     "Fingerprint",
     "MinHashConfig",
+    "containment_keys",
     "decode_u32",
     "encode_u32",
     "fingerprint",
@@ -56,12 +58,22 @@ class MinHashConfig:
     bands: int = 32
     seed: int = 20220114
     shingle_words: int = SHINGLE_WORDS
+    #: Containment keys (`containment_keys`): about one anchor shingle in `anchor_every`, and
+    #: at most `max_containment_keys` keys a text, so that a lookup's band and containment
+    #: keys together stay within one DynamoDB BatchGetItem (100 keys).
+    anchor_every: int = 6
+    max_containment_keys: int = 64
 
     def __post_init__(self) -> None:
         if self.num_perm <= 0 or self.bands <= 0 or self.num_perm % self.bands:
             raise ValueError(f"num_perm ({self.num_perm}) must be a positive multiple of bands ({self.bands})")
         if self.shingle_words < 1:
             raise ValueError(f"shingle_words must be >= 1, got {self.shingle_words}")
+        if self.anchor_every < 1 or self.max_containment_keys < 0:
+            raise ValueError(
+                f"anchor_every must be >= 1 and max_containment_keys >= 0, got "
+                f"{self.anchor_every} and {self.max_containment_keys}"
+            )
 
     @property
     def rows(self) -> int:
@@ -81,6 +93,7 @@ class MinHashConfig:
             "bands": self.bands,
             "seed": self.seed,
             "shingle_words": self.shingle_words,
+            "containment": [self.anchor_every, self.max_containment_keys],
             "algorithm": f"rensa.RMinHash/{rensa.RMinHash.ALGORITHM_VERSION}",
             "probe": list(probe.signature[:8]),
         }
@@ -89,7 +102,7 @@ class MinHashConfig:
 DEFAULT_CONFIG = MinHashConfig()
 
 
-def _shingle_hashes(parts: Iterable[str]) -> frozenset[int]:
+def _shingle_hashes(parts: Iterable[str]) -> list[int]:
     """32-bit hashes of shingles, stable across processes, platforms and library versions.
 
     CRC-32 rather than a cryptographic hash: the hashes only have to tell distinct shingles
@@ -98,7 +111,7 @@ def _shingle_hashes(parts: Iterable[str]) -> frozenset[int]:
     blake2b here, a third of a fingerprint's time. Python's own `hash` would differ between
     processes.
     """
-    return frozenset(map(zlib.crc32, map(str.encode, parts)))
+    return list(map(zlib.crc32, map(str.encode, parts)))
 
 
 def jaccard(a: Collection[int], b: Collection[int]) -> float:
@@ -137,6 +150,8 @@ class Fingerprint:
     signature: tuple[int, ...]
     shingle_hashes: frozenset[int] = field(repr=False)
     shingle_count: int = -1  # -1: len(shingle_hashes)
+    #: `containment_keys` of the text: (anchor, next anchor) shingle-hash pairs, a bounded sample.
+    containment_keys: frozenset[tuple[int, int]] = field(default=frozenset(), repr=False)
 
     def __post_init__(self) -> None:
         sample = bottom_k(self.shingle_hashes)
@@ -167,6 +182,34 @@ class Fingerprint:
         both = sum(1 for h in union if h in self.shingle_hashes and h in other.shingle_hashes)
         return both / len(union)
 
+    def containment(self, other: Fingerprint) -> float:
+        """The share of this text's shingles that are also `other`'s: |A ∩ B| / |A|.
+
+        Exact when both keep all their hashes. Otherwise estimated on the hashes below both
+        samples' cut-offs (each bottom-k sample holds *every* hash of its text below its
+        largest kept one, so below the lower cut-off membership in the other text is known
+        exactly): of this text's hashes there, the share the other one has.
+        """
+        if self.empty or other.empty:
+            return 0.0
+        if not (self.sampled or other.sampled):
+            return len(self.shingle_hashes & other.shingle_hashes) / len(self.shingle_hashes)
+        cut = min(max(f.shingle_hashes) if f.sampled else _U32 for f in (self, other))
+        mine = [h for h in self.shingle_hashes if h <= cut]
+        if not mine:
+            return 0.0
+        return sum(1 for h in mine if h in other.shingle_hashes) / len(mine)
+
+    def contained_share(self, other: Fingerprint) -> float:
+        """The containment of the SMALLER of the two texts in the larger (symmetric).
+
+        This is what decides excerpts: a 40% excerpt has Jaccard about 0.4 with its original
+        but nearly all of its own shingles in it, while two reports of one event that share a
+        quotation have only the quotation's share of the smaller one in common.
+        """
+        small, large = (self, other) if self.shingle_count <= other.shingle_count else (other, self)
+        return small.containment(large)
+
     def estimated_jaccard(self, other: Fingerprint) -> float:
         """The signatures' estimate: the share of positions where the minimum agrees."""
         if self.empty or other.empty or len(self.signature) != len(other.signature):
@@ -193,11 +236,18 @@ class Fingerprint:
 
     def to_item(self) -> dict[str, str | int]:
         """The JSON-safe form stored in the state table."""
-        return {
+        item: dict[str, str | int] = {
             "sig": encode_u32(self.signature),
             "sh": encode_u32(sorted(self.shingle_hashes)),
             "n": self.shingle_count,
         }
+        if self.containment_keys:
+            item["ck"] = encode_u32(v for pair in sorted(self.containment_keys) for v in pair)
+        return item
+
+    def containment_key_strings(self) -> list[str]:
+        """The containment keys as the index stores them: 16 hex digits each, sorted."""
+        return [f"{a:08x}{b:08x}" for a, b in sorted(self.containment_keys)]
 
     @classmethod
     def from_item(cls, item: dict[str, object]) -> Fingerprint:
@@ -206,10 +256,15 @@ class Fingerprint:
         if not isinstance(sig, str) or not isinstance(sh, str):
             raise ValueError("fingerprint item lacks 'sig' or 'sh' strings")
         count = item.get("n")
+        ck = item.get("ck")
+        flat = decode_u32(ck) if isinstance(ck, str) else []
+        if len(flat) % 2:
+            raise ValueError("fingerprint item's 'ck' holds an odd number of values")
         return cls(
             signature=tuple(decode_u32(sig)),
             shingle_hashes=frozenset(decode_u32(sh)),
             shingle_count=count if isinstance(count, int) else -1,
+            containment_keys=frozenset(zip(flat[::2], flat[1::2], strict=True)),
         )
 
 
@@ -235,6 +290,26 @@ def decode_u32(text: str) -> list[int]:
     return values.tolist()
 
 
+def containment_keys(
+    shingle_hashes: Sequence[int], anchor_every: int, limit: int
+) -> frozenset[tuple[int, int]]:
+    """Keys that a text shares with any long enough passage copied from it, at any offset.
+
+    Anchors are the shingles whose hash is 0 modulo `anchor_every` (about one in that many,
+    chosen by content, so an excerpt has the same anchors as its original over the part it
+    copies); a key is a pair of consecutive anchors. Two texts share a key only when they
+    share the passage between two anchors, about `anchor_every` words: a copied paragraph
+    does, two articles using the same stock phrases do not. A text keeps at most `limit`
+    keys, the ones whose own hash is smallest (consistent sampling: a passage copied into a
+    longer text keeps about `limit * |passage| / |text|` of its keys among the longer text's).
+    """
+    anchors = [h for h in shingle_hashes if h % anchor_every == 0]
+    pairs = set(itertools.pairwise(anchors))
+    if len(pairs) <= limit:
+        return frozenset(pairs)
+    return frozenset(heapq.nsmallest(limit, pairs, key=lambda p: zlib.crc32(struct.pack("<II", *p))))
+
+
 def fingerprint(
     text: str,
     config: MinHashConfig = DEFAULT_CONFIG,
@@ -255,5 +330,7 @@ def fingerprint(
     minhash = rensa.RMinHash(config.num_perm, config.seed)
     minhash.update(parts)
     signature = tuple(int(v) & _U32 for v in minhash.digest())
-    hashes = _shingle_hashes(parts)
-    return Fingerprint(signature=signature, shingle_hashes=hashes, shingle_count=len(hashes))
+    ordered = _shingle_hashes(parts)  # in text order: containment keys need the order
+    hashes = frozenset(ordered)
+    keys = containment_keys(ordered, config.anchor_every, config.max_containment_keys)
+    return Fingerprint(signature=signature, shingle_hashes=hashes, shingle_count=len(hashes), containment_keys=keys)

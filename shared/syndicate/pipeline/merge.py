@@ -16,7 +16,7 @@ import json
 from dataclasses import dataclass
 
 from ..clock import iso_z
-from ..dedup.merge import Copy, merge_copies
+from ..dedup.merge import Copy, merge_copies, partial_copies
 from ..dedup.minhash import Fingerprint
 from ..model import Record
 from ..services import Deadline, Services
@@ -74,13 +74,15 @@ def merge_and_store(
     mine = Loaded(stored, copy_record)
     svc.index.add(copy_id, fp)
     copies, groups = _gather(svc, copy_id, fp, mine)
-    merged = merge_copies([_copy_of(copies[m].record, ranks) for m in sorted(copies)])
+    excerpts = _excerpts(svc, copies, copy_id, fp)
+    merged = merge_copies([_copy_of(copies[m].record, ranks, m in excerpts) for m in sorted(copies)])
     token = svc.db.leases.acquire(merged.id, min(LEASE_SECONDS, deadline()))
     if token is None:
         raise MergeBusy(f"record {merged.id} is being merged by another ingest")
     try:
         if _join_late_members(svc, merged.id, copies):  # a concurrent ingest joined since we gathered
-            merged = merge_copies([_copy_of(copies[m].record, ranks) for m in sorted(copies)])
+            excerpts = _excerpts(svc, copies, copy_id, fp)
+            merged = merge_copies([_copy_of(copies[m].record, ranks, m in excerpts) for m in sorted(copies)])
         at = iso_z(svc.now())
         for member in sorted(copies):
             copies[member].stored.published_as = merged.id
@@ -135,9 +137,21 @@ def _join_late_members(svc: Services, record_id: str, copies: dict[str, Loaded])
     return added
 
 
-def _copy_of(record: Record, ranks: dict[str, tuple[str, int]]) -> Copy:
+def _excerpts(svc: Services, copies: dict[str, Loaded], copy_id: str, fp: Fingerprint) -> set[str]:
+    """The copies that carry only part of the article, judged on their stored fingerprints
+    (one read each; a copy whose fingerprint is missing counts as complete)."""
+    if len(copies) < 2:
+        return set()
+    fps = {copy_id: fp}
+    for member in sorted(copies):
+        if member != copy_id and (stored := svc.index.get(member)) is not None:
+            fps[member] = stored
+    return partial_copies(fps, svc.index.min_containment)
+
+
+def _copy_of(record: Record, ranks: dict[str, tuple[str, int]], excerpt: bool = False) -> Copy:
     name, rank = ranks.get(record.syndicate.partner, (record.syndicate.partner, 999))
-    return Copy(record=record, partner_name=name, rank=rank)
+    return Copy(record=record, partner_name=name, rank=rank, excerpt=excerpt)
 
 
 def _retire(svc: Services, record_id: str, at: str) -> None:

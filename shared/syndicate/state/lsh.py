@@ -1,13 +1,15 @@
 """The near-duplicate index's items: LSH band buckets, fingerprints and the index config.
 
     (`lsh#b<band>#<bucket>`, `ids`)   a set of copy ids      one set item per band bucket
-    (`lsh#doc#<copy id>`, `fp`)       the copy's fingerprint {"sig", "sh", "n"}
+    (`lsh#c#<key>`, `ids`)            a set of copy ids      one set item per containment key
+                                                             (two anchor shingles' hashes, 16 hex)
+    (`lsh#doc#<copy id>`, `fp`)       the copy's fingerprint {"sig", "sh", "n", "ck"}
     (`lsh#config`, `v1`)              the MinHash config and layout, written once
 
-One partition per bucket (no hot partition in DynamoDB), the set under a fixed sort key, so
-a lookup reads all of a text's bands in ONE `get_sets` (a single BatchGetItem) and an add is
-one atomic set ADD per band. `dedup/index.py` holds the algorithm; this module only where
-things are kept.
+One partition per bucket or key (no hot partition in DynamoDB), the set under a fixed sort
+key, so a lookup reads all of a text's bands and containment keys in ONE `get_sets` (a single
+BatchGetItem: 32 bands + at most 64 keys) and an add is one atomic set ADD per band or key.
+`dedup/index.py` holds the algorithm; this module only where things are kept.
 """
 
 from __future__ import annotations
@@ -34,6 +36,9 @@ class LshTable:
     def band_key(self, band: int, bucket: str) -> tuple[str, str]:
         return f"{self.namespace}#b{band:02d}#{bucket}", BAND_SK
 
+    def containment_key(self, key: str) -> tuple[str, str]:
+        return f"{self.namespace}#c#{key}", BAND_SK
+
     def _doc_pk(self, doc_id: str) -> str:
         return f"{self.namespace}#doc#{doc_id}"
 
@@ -48,6 +53,28 @@ class LshTable:
             return set()
         sets = self.table.get_sets([self.band_key(band, bucket) for band, bucket in buckets])
         return set().union(*sets.values())
+
+    def members(
+        self, buckets: list[tuple[int, str]], keys: list[str]
+    ) -> tuple[set[str], dict[str, set[str]]]:
+        """Band bucket members (all together) and each containment key's members: one batched read."""
+        band_keys = [self.band_key(band, bucket) for band, bucket in buckets]
+        key_keys = [self.containment_key(key) for key in keys]
+        if not band_keys and not key_keys:
+            return set(), {}
+        sets = self.table.get_sets(band_keys + key_keys)
+        banded: set[str] = set().union(*(sets.get(k, set()) for k in band_keys))
+        return banded, {key: sets.get(k, set()) for key, k in zip(keys, key_keys, strict=True)}
+
+    def containment_members(self, keys: list[str]) -> dict[str, set[str]]:
+        """Each containment key's members: one batched read."""
+        return self.members([], keys)[1]
+
+    def add_to_containment(self, key: str, doc_id: str) -> None:
+        self.table.add_to_set(*self.containment_key(key), doc_id)
+
+    def remove_from_containment(self, key: str, doc_id: str) -> None:
+        self.table.remove_from_set(*self.containment_key(key), doc_id)
 
     def add_to_bucket(self, band: int, bucket: str, doc_id: str) -> None:
         self.table.add_to_set(*self.band_key(band, bucket), doc_id)
