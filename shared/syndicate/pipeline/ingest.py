@@ -148,10 +148,23 @@ def page_record(
     Raises ExtractError. The page's rel=canonical decides the copy's URL when it points at
     the same partner (see `with_page_canonical`).
     """
-    article = extract_article(body, page_url, partner.profile, content_type=content_type)
+    article = extract_article(
+        body, page_url, partner.profile, content_type=content_type, with_html=may_republish_html(partner)
+    )
     message = with_page_canonical(registry, partner, message, article.canonical_url)
     record = build_record(partner, message, article, fetched_at=fetched_at, summary_chars=summary_chars)
     return record, article
+
+
+def may_republish_html(partner: Partner) -> bool:
+    """Whether any page of `partner` can end up republished in full, so needs its HTML.
+
+    The registry's licence is the ceiling (attribution.licences.decide_licence): unless it
+    says "full", or the partner's pages are trusted to widen it, no record of the partner
+    carries `content_html`, and trafilatura's second (rich) pass would be wasted: it is about
+    40% of an extraction (bench/README.md).
+    """
+    return partner.licence.republish == "full" or partner.pages_state_licence
 
 
 def with_page_canonical(
