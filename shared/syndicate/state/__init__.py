@@ -42,6 +42,8 @@ leaves no item over a few tens of KB.
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
+
 from ..ports import StateStore
 from .copies import CopyTable, Membership, StoredCopy
 from .deadletters import DeadLetter, DeadLetters
@@ -92,6 +94,10 @@ class State:
         self.dead = DeadLetters(table)
         self.publish = PublishMarks(table)
         self.lsh = LshTable(table)
+
+    def batch(self) -> AbstractContextManager[None]:
+        """`with db.batch():` the repositories' writes in the block go out together (StateStore.batch)."""
+        return self.table.batch()
 
     def __repr__(self) -> str:
         return f"State({self.table!r})"
