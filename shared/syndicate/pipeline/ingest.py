@@ -57,6 +57,14 @@ class IngestError(Exception):
         self.reason = reason
         self.permanent = permanent
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Picklable with its fields (it travels back from an extraction worker process)."""
+        return (_rebuild_error, (type(self), self.partner, self.url, self.reason, self.permanent))
+
+
+def _rebuild_error(cls: type[IngestError], partner: str, url: str, reason: str, permanent: bool) -> IngestError:
+    return cls(partner, url, reason, permanent=permanent)
+
 
 class Busy(IngestError):
     """Another ingest is merging this article right now: the message is retried later."""
@@ -76,27 +84,55 @@ def parse_message(body: str) -> ArticleMessage:
         raise IngestError("?", "?", f"malformed queue message: {exc.errors()[0]['msg']}") from exc
 
 
-def ingest_message(svc: Services, body: str, *, deadline: Deadline | None = None) -> IngestResult:
+def ingest_message(
+    svc: Services, body: str, *, deadline: Deadline | None = None, prepared: Prepared | None = None
+) -> IngestResult:
     """Turn one ArticleQueue message body into a stored record. Raises IngestError.
 
     With `svc.ingest_guard` (powertools Idempotency) a redelivered message returns the first
     result without fetching the page again; and a page whose content has not changed writes
     nothing either way. `deadline` bounds the merge lease and the idempotency claim.
+    `prepared`: the page already fetched and extracted for this message (`prepare`), as the
+    local worker's pipelined drain does; it is used only if the guard lets the message run.
     """
     message = parse_message(body)
     deadline = deadline or worker_deadline()
     if svc.ingest_guard is None:
-        return ingest_article(svc, message, deadline)
+        return ingest_article(svc, message, deadline, prepared)
 
     def run(message: dict[str, Any], deadline: Deadline) -> dict[str, Any]:
-        return ingest_article(svc, ArticleMessage.model_validate(message), deadline).as_dict()
+        return ingest_article(svc, ArticleMessage.model_validate(message), deadline, prepared).as_dict()
 
     result = svc.ingest_guard(run, deadline)(message=message.model_dump(mode="json"), deadline=deadline)
     return IngestResult(**result)
 
 
-def ingest_article(svc: Services, message: ArticleMessage, deadline: Deadline) -> IngestResult:
-    """Fetch, extract, attribute, then merge with the article's other copies and store."""
+@dataclass
+class Fetched:
+    """A message's page, fetched: everything extraction needs, and nothing that cannot be
+    pickled, so it can go to another process."""
+
+    registry: Registry
+    partner: Partner
+    message: ArticleMessage
+    body: bytes
+    url: str
+    fetched_at: str
+    summary_chars: int
+    content_type: str | None
+
+
+@dataclass
+class Prepared:
+    """A message's page fetched and extracted, or the IngestError that stopped it."""
+
+    record: Record | None = None
+    article: Article | None = None
+    error: IngestError | None = None
+
+
+def fetch_message(svc: Services, message: ArticleMessage, deadline: Deadline) -> Fetched:
+    """The partner's page for `message` (robots.txt, politeness, caps). Raises IngestError."""
     url = message.entry.url
     registry = svc.current_registry()
     try:
@@ -106,22 +142,51 @@ def ingest_article(svc: Services, message: ArticleMessage, deadline: Deadline) -
     try:
         # robots.txt, then the page, which must be HTML; politeness waits end before `deadline`
         page = svc.http.get_page(url, deadline=deadline)
-        record, article = page_record(
-            registry, partner, message, page.body, page.url,
-            fetched_at=iso_z(svc.now()), summary_chars=svc.settings.summary_chars,
-            content_type=page.headers.get("content-type"),
-        )
     except FetchError as exc:
         raise IngestError(partner.id, url, exc.reason, permanent=not exc.transient) from exc
+    return Fetched(
+        registry, partner, message, page.body, page.url, iso_z(svc.now()), svc.settings.summary_chars,
+        page.headers.get("content-type"),
+    )
+
+
+def extract_fetched(fetched: Fetched) -> Prepared:
+    """The page's record and article (pure: runs in a worker process as well as inline)."""
+    try:
+        record, article = page_record(
+            fetched.registry, fetched.partner, fetched.message, fetched.body, fetched.url,
+            fetched_at=fetched.fetched_at, summary_chars=fetched.summary_chars, content_type=fetched.content_type,
+        )
     except ExtractError as exc:  # the same bytes extract the same way every time
-        raise IngestError(partner.id, url, exc.reason, permanent=True) from exc
+        return Prepared(error=IngestError(fetched.partner.id, fetched.message.entry.url, exc.reason, permanent=True))
+    return Prepared(record, article)
+
+
+def prepare(svc: Services, message: ArticleMessage, deadline: Deadline) -> Prepared:
+    """Fetch and extract, inline; an IngestError is returned in `Prepared.error`."""
+    try:
+        return extract_fetched(fetch_message(svc, message, deadline))
+    except IngestError as exc:
+        return Prepared(error=exc)
+
+
+def ingest_article(
+    svc: Services, message: ArticleMessage, deadline: Deadline, prepared: Prepared | None = None
+) -> IngestResult:
+    """Fetch, extract, attribute, then merge with the article's other copies and store."""
+    done = prepared or prepare(svc, message, deadline)
+    if done.error is not None:
+        raise done.error
+    record, article = done.record, done.article
+    assert record is not None and article is not None
+    partner = record.syndicate.partner
     try:
         stored = merge_and_store(svc, record, f"{record.title}\n\n{article.text}", deadline)
     except MergeBusy as exc:  # another ingest is merging this article: SQS retries us later
-        raise Busy(partner.id, record.syndicate.source_url, str(exc)) from exc
+        raise Busy(partner, record.syndicate.source_url, str(exc)) from exc
     except ForeignCopy as exc:
-        raise IngestError(partner.id, record.syndicate.source_url, str(exc), permanent=True) from exc
-    return IngestResult(stored.record_id, stored.changed, record.syndicate.source_url, partner.id)
+        raise IngestError(partner, record.syndicate.source_url, str(exc), permanent=True) from exc
+    return IngestResult(stored.record_id, stored.changed, record.syndicate.source_url, partner)
 
 
 def message_for_page(registry: Registry, partner: Partner, url: str, title: str = "") -> ArticleMessage:
