@@ -260,11 +260,54 @@ def run_bench(n: int, workers: int, data: Path, profile: Path | None = None) -> 
     return Result(n, workers, len(report.ingested), len(report.failures), pipeline_s, plain_s, workers_peak)
 
 
+CAP_PROBE = r"""
+import resource, sys, time
+sys.path.insert(0, sys.argv[1])
+import pipeline as bench
+from pathlib import Path
+from syndicate.extract.article import MAX_PAGE_BYTES
+from syndicate.pipeline.ingest import message_for_page, page_record
+from syndicate.registry import load_registry
+from syndicate.dedup.minhash import MinHashConfig, fingerprint
+base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+registry_file = Path(sys.argv[3]) / "partners.yaml"
+registry_file.write_text(bench.REGISTRY.format(base="http://127.0.0.1:9"), encoding="utf-8")
+registry = load_registry(registry_file)
+page = bench.make_pages(1, Path(sys.argv[2]))[0]
+html = page.html.replace(bench.BASE_PLACEHOLDER, "http://127.0.0.1:9")
+start, end = bench._body_span(html)
+body = html[start:end]
+while len(html.encode()) < MAX_PAGE_BYTES - len(body.encode()):
+    html = html[:end] + body + html[end:]
+raw = html.encode()
+partner = registry.partner("lse-blogs")
+url = "http://127.0.0.1:9" + page.path
+record, article = page_record(registry, partner, message_for_page(registry, partner, url), raw, url,
+                              fetched_at="2022-02-01T00:00:00Z")
+fingerprint(record.title + "\n\n" + article.text, MinHashConfig())
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(f"{len(raw)} {base:.0f} {peak:.0f}")
+"""
+
+
+def cap_page_peak_mb(data: Path) -> tuple[int, float, float]:
+    """A page at the extraction cap through extract, attribute and fingerprint, in a fresh
+    process: (page bytes, RSS after imports, peak RSS) in MB."""
+    with tempfile.TemporaryDirectory(prefix="syndicate-cap-") as tmp:
+        proc = subprocess.run(
+            [sys.executable, "-c", CAP_PROBE, str(Path(__file__).resolve().parent), str(data), tmp],
+            capture_output=True, text=True, check=True, timeout=600,
+        )
+    size, base, peak = proc.stdout.split()
+    return int(size), float(base), float(peak)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     ap.add_argument("--pages", type=int, default=500, help="pages to serve and ingest (default 500)")
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="extraction processes (default: CPUs)")
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA, help="the extraction dev set")
+    ap.add_argument("--cap-page", action="store_true", help="also: peak RSS of one page at the size cap")
     ap.add_argument("--profile", type=Path, default=None, help="pyinstrument profile to (.html, else text)")
     args = ap.parse_args(argv)
     if args.pages < 2 or args.workers < 1:
@@ -283,6 +326,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(f"  peak RSS: this process {_peak_mb(resource.RUSAGE_SELF):.0f} MB, "
           f"largest worker {result.workers_peak_mb:.0f} MB")
+    if args.cap_page:
+        size, base, peak = cap_page_peak_mb(args.data)
+        print(f"  a page at the size cap ({size / 1e6:.1f} MB) through extract+attribute+fingerprint: "
+              f"peak RSS {peak:.0f} MB ({base:.0f} MB after imports)")
     print(
         f"pipeline_over_extract={result.ratio:.2f} workers={result.workers} pages={n} "
         f"ingested={result.ingested} failures={result.failures}"
