@@ -139,7 +139,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     _remember_registry(args, path)
     try:
         with RunProgress("run") as progress:
-            report = pipeline.run(svc, force=args.force, on_item=progress.item, expect=progress.expect)
+            report = pipeline.run(
+                svc, force=args.force, on_item=progress.item, expect=progress.expect, workers=args.workers
+            )
     finally:
         svc.http.close()
     if args.json:
@@ -597,6 +599,13 @@ def _add_backend(p: argparse.ArgumentParser) -> None:
     p.add_argument("--create", action="store_true", help="with --aws: create bucket, table and queue if missing")
 
 
+def _positive(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {number}")
+    return number
+
+
 def parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="syndicate", description=__doc__.splitlines()[0] if __doc__ else None)
     sub = ap.add_subparsers(dest="command", required=True)
@@ -605,6 +614,10 @@ def parser() -> argparse.ArgumentParser:
     _add_backend(p)
     p.add_argument("--json", action="store_true", help="print the run report as JSON")
     p.add_argument("--force", action="store_true", help="poll feeds even while they are backing off")
+    p.add_argument(
+        "--workers", type=_positive, default=os.cpu_count() or 1,
+        help="extraction processes; pages are fetched meanwhile (default: CPU count; 1 = one page at a time)",
+    )
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("backfill", help="walk a partner's older feed pages (?paged=N) and ingest what is new")

@@ -7,6 +7,7 @@ local default and the cloud cannot drift apart.
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any, Literal, Protocol
@@ -135,6 +136,21 @@ class StateStore(Protocol):
 
         Every requested key is in the result; a key with no set (never added to, or emptied)
         maps to an empty set. Duplicate keys are allowed and read once.
+        """
+        ...
+
+    def batch(self) -> AbstractContextManager[None]:
+        """`with state.batch():` the block's `put`, `delete`, `add_to_set` and
+        `remove_from_set` calls (on this thread) are applied together when it ends.
+
+        One article's writes (its copy, its 32 LSH bands, its record, its pending mark) cost
+        one SQLite transaction, or DynamoDB TransactWriteItems of up to 100 writes each,
+        instead of one request apiece. Locally the whole batch is one transaction; DynamoDB
+        applies each chunk of 100 atomically (and a set removal on its own, since a
+        transaction cannot skip a missing set). If the block raises, nothing of it is written.
+        Reads and `put_if_absent` inside the block are not held: they see the table as it was
+        before the block. A nested `batch()` joins the outer one; writes to one key apply in
+        the order they were made.
         """
         ...
 

@@ -405,6 +405,75 @@ def test_state_sets_refuse_empty_members_and_keys(state: StateStore) -> None:
         state.get_sets([("p", "")])
 
 
+# ---------------------------------------------------------------------------- state batches
+
+
+def test_state_batch_applies_its_writes_together_at_the_end(state: StateStore) -> None:
+    """One article's writes in one batch: 150 of them (past one TransactWriteItems' 100),
+    items, deletes, set adds and removals, a key written twice; none visible until the end."""
+    state.put("copy", "gone", {"v": 0})
+    state.add_to_set("lsh#b00#old", "ids", "doc-1")
+    state.add_to_set("lsh#b00#old", "ids", "doc-2")
+    bands = [(f"lsh#b{i % 32:02d}#{i:03d}", "ids") for i in range(120)]
+    with state.batch():
+        for pk, sk in bands:
+            state.add_to_set(pk, sk, "doc-1")
+        for i in range(25):
+            state.put("record", f"r{i:02d}", {"i": i, "text": "ünïcode 🚀"})
+        state.put("record", "r00", {"i": "again"})  # a second write to one key: the last one wins
+        state.delete("copy", "gone")
+        state.remove_from_set("lsh#b00#old", "ids", "doc-1")
+        state.remove_from_set("never", "ids", "doc-1")  # no such set: fine, as outside a batch
+        # reads inside the block see the table as it was before it, on every backend
+        assert state.get("record", "r01") is None
+        assert state.get("copy", "gone") == {"v": 0}
+        assert state.get_sets([bands[0]]) == {bands[0]: set()}
+    assert state.get("record", "r00") == {"i": "again"}
+    assert [sk for sk, _ in state.query("record")] == [f"r{i:02d}" for i in range(25)]
+    assert state.get("record", "r24") == {"i": 24, "text": "ünïcode 🚀"}
+    assert state.get("copy", "gone") is None
+    sets = state.get_sets([*bands, ("lsh#b00#old", "ids"), ("never", "ids")])
+    assert all(sets[key] == {"doc-1"} for key in bands)
+    assert sets[("lsh#b00#old", "ids")] == {"doc-2"} and sets[("never", "ids")] == set()
+
+
+def test_state_batch_that_raises_writes_nothing(state: StateStore) -> None:
+    state.put("p", "kept", {"v": 1})
+    with pytest.raises(RuntimeError, match="midway"), state.batch():
+        state.put("p", "new", {"v": 2})
+        state.delete("p", "kept")
+        state.add_to_set("s", "ids", "doc-1")
+        raise RuntimeError("midway")
+    assert state.query("p") == [("kept", {"v": 1})]
+    assert state.get_sets([("s", "ids")]) == {("s", "ids"): set()}
+    state.put("p", "after", {"v": 3})  # the batch is over: writes go straight through again
+    assert state.get("p", "after") == {"v": 3}
+
+
+def test_state_batch_nested_joins_and_bad_items_fail_where_written(state: StateStore) -> None:
+    with state.batch():
+        state.put("p", "outer", {"v": 1})
+        with state.batch():
+            state.put("p", "inner", {"v": 2})
+        assert state.get("p", "inner") is None  # the inner block's end applies nothing yet
+        with pytest.raises(StorageError):
+            state.put("p", "huge", {"blob": "x" * (MAX_ITEM_BYTES + 1)})
+        with pytest.raises(ValueError):
+            state.add_to_set("p", "s", "")
+    assert state.query("p") == [("inner", {"v": 2}), ("outer", {"v": 1})]
+
+
+def test_state_batch_is_per_thread(state: StateStore) -> None:
+    """Another thread's writes are not swept into this thread's batch."""
+    with state.batch():
+        state.put("p", "mine", {"v": 1})
+        worker = threading.Thread(target=state.put, args=("p", "theirs", {"v": 2}))
+        worker.start()
+        worker.join()
+        assert state.get("p", "theirs") == {"v": 2} and state.get("p", "mine") is None
+    assert state.get("p", "mine") == {"v": 1}
+
+
 def test_local_state_set_over_the_item_limit_refused(tmp_path: Path) -> None:
     """A set is one DynamoDB item, which DynamoDB refuses to grow past 400 KB (UpdateItem fails
     with ValidationException, surfacing as StorageError). moto does not enforce that limit on

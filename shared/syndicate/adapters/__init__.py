@@ -12,14 +12,20 @@ encoded as JSON text, and how large an item may be.
 from __future__ import annotations
 
 import json
-from typing import Any
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, Literal
 
 from ..ports import StorageError
 
 __all__ = [
     "MAX_ITEM_BYTES",
     "SET_ATTRIBUTE",
+    "BatchedWrites",
     "StorageError",
+    "WriteOp",
     "decode_item",
     "encode_item",
     "item_size",
@@ -83,3 +89,58 @@ def decode_item(text: str) -> dict[str, Any]:
 def item_size(pk: str, sk: str, text: str) -> int:
     """Bytes DynamoDB would count for an item (pk, sk, data): names plus UTF-8 values."""
     return sum(len(s.encode("utf-8")) for s in ("pk", pk, "sk", sk, "data", text))
+
+
+@dataclass(frozen=True)
+class WriteOp:
+    """One write held by `StateStore.batch` until the block ends: `text` is a put's encoded
+    item, `member` a set change's member."""
+
+    kind: Literal["put", "delete", "add", "remove"]
+    pk: str
+    sk: str
+    text: str = ""
+    member: str = ""
+
+
+class BatchedWrites:
+    """`batch()` for both state stores: writes inside `with store.batch():` are held per
+    thread and handed to `_apply_batch` together when the block ends (dropped if it raises).
+
+    Holding them on both backends, rather than opening a SQLite transaction locally, keeps one
+    rule for readers: a read inside the block sees the table as it was before the block,
+    whichever backend runs. Each write is still validated (key, JSON, size) when it is made,
+    so a bad item fails where it is written, not at the end of the block.
+    """
+
+    def _held(self) -> list[WriteOp] | None:
+        """The current thread's held writes, or None outside a batch."""
+        local = self.__dict__.get("_batch_local")
+        return None if local is None else getattr(local, "ops", None)
+
+    def _hold(self, op: WriteOp) -> bool:
+        """Hold `op` when a batch is open on this thread (True), else let the caller write now."""
+        held = self._held()
+        if held is None:
+            return False
+        held.append(op)
+        return True
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Apply the block's writes together at its end; a nested block joins the outer one."""
+        local = self.__dict__.setdefault("_batch_local", threading.local())
+        if getattr(local, "ops", None) is not None:
+            yield
+            return
+        local.ops = []
+        try:
+            yield
+            ops: list[WriteOp] = local.ops
+        finally:
+            local.ops = None
+        if ops:
+            self._apply_batch(ops)
+
+    def _apply_batch(self, ops: list[WriteOp]) -> None:
+        raise NotImplementedError

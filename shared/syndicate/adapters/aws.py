@@ -22,7 +22,17 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from ..ports import UNCHANGED, ObjectStore, PreconditionFailed, Queue, QueueMessage, StateStore, StorageError, Unchanged
 from ..state import IDEMPOTENCY_PK
-from . import SET_ATTRIBUTE, decode_item, encode_item, validate_item_key, validate_key
+from . import (
+    MAX_ITEM_BYTES,
+    SET_ATTRIBUTE,
+    BatchedWrites,
+    WriteOp,
+    decode_item,
+    encode_item,
+    item_size,
+    validate_item_key,
+    validate_key,
+)
 
 __all__ = [
     "DynamoStateStore",
@@ -39,6 +49,9 @@ _SQS_BATCH_BYTES = 256 * 1024
 # BatchGetItem takes at most 100 keys per request. Keys DynamoDB leaves unprocessed (throttling,
 # or the 16 MB response limit) are asked for again after a short, doubling pause.
 _BATCH_GET_KEYS = 100
+# TransactWriteItems takes at most 100 actions and 4 MB; stay under the size with room for keys.
+_TRANSACT_ACTIONS = 100
+_TRANSACT_BYTES = 3_500_000
 _BATCH_GET_ATTEMPTS = 8
 _BATCH_GET_BACKOFF_S = 0.05
 
@@ -206,7 +219,7 @@ class S3ObjectStore:
             self.client.delete_object(Bucket=self.bucket, Key=self.prefix + key)
 
 
-class DynamoStateStore:
+class DynamoStateStore(BatchedWrites):
     """A DynamoDB table with string keys `pk` (hash) and `sk` (range); the item's JSON text in `data`.
 
     Storing the item as one JSON string rather than as DynamoDB attributes keeps the encoding
@@ -247,6 +260,13 @@ class DynamoStateStore:
 
     def put(self, pk: str, sk: str, data: dict[str, Any]) -> None:
         item = self._item(pk, sk, data)
+        text = item["data"]["S"]
+        if self._held() is not None and item_size(pk, sk, text) > MAX_ITEM_BYTES:
+            # refused where it is written, as put_item would, not when the batch is applied
+            raise StorageError(f"put {self._where(pk, sk)}: item over the {MAX_ITEM_BYTES}-byte limit",
+                               code="ValidationException")
+        if self._hold(WriteOp("put", pk, sk, text=text)):
+            return
         with _errors(f"put {self._where(pk, sk)}"):
             self.client.put_item(TableName=self.table_name, Item=item)
 
@@ -265,6 +285,8 @@ class DynamoStateStore:
 
     def delete(self, pk: str, sk: str) -> None:
         validate_item_key(pk, sk)
+        if self._hold(WriteOp("delete", pk, sk)):
+            return
         with _errors(f"delete {self._where(pk, sk)}"):
             self.client.delete_item(TableName=self.table_name, Key=self._key(pk, sk))
 
@@ -293,10 +315,12 @@ class DynamoStateStore:
                 request["ExclusiveStartKey"] = last
         return results
 
-    def _update_set(self, action: str, pk: str, sk: str, member: str) -> None:
+    def _update_set(self, action: str, pk: str, sk: str, member: str, *, hold: bool = True) -> None:
         validate_item_key(pk, sk)
         if not isinstance(member, str) or not member:
             raise ValueError(f"set member must be a non-empty string, got {member!r}")
+        if hold and self._hold(WriteOp("add" if action == "ADD" else "remove", pk, sk, member=member)):
+            return
         request: dict[str, Any] = {
             "TableName": self.table_name,
             "Key": self._key(pk, sk),
@@ -323,6 +347,54 @@ class DynamoStateStore:
     def remove_from_set(self, pk: str, sk: str, member: str) -> None:
         """One UpdateItem `DELETE members :v` (DynamoDB drops the attribute when it empties)."""
         self._update_set("DELETE", pk, sk, member)
+
+    def _apply_batch(self, ops: list[WriteOp]) -> None:
+        """TransactWriteItems of up to 100 writes (and 3.5 MB) each, in the order written.
+
+        A transaction may not name one key twice, so a second write to a key starts the next
+        transaction. A set removal runs on its own (UpdateItem with its condition, between the
+        transactions): inside a transaction its "the set exists" condition would cancel every
+        other write whenever the set is already gone.
+        """
+        actions: list[dict[str, Any]] = []
+        keys: set[tuple[str, str]] = set()
+        size = 0
+
+        def flush() -> None:
+            nonlocal size
+            if actions:
+                with _errors(f"transact write of {len(actions)} items to DynamoDB table {self.table_name!r}"):
+                    self.client.transact_write_items(TransactItems=list(actions))
+            actions.clear()
+            keys.clear()
+            size = 0
+
+        for op in ops:
+            if op.kind == "remove":
+                flush()
+                self._update_set("DELETE", op.pk, op.sk, op.member, hold=False)
+                continue
+            cost = len(op.text.encode("utf-8")) + len(op.member.encode("utf-8")) + len(op.pk) + len(op.sk) + 64
+            if (op.pk, op.sk) in keys or len(actions) >= _TRANSACT_ACTIONS or size + cost > _TRANSACT_BYTES:
+                flush()
+            keys.add((op.pk, op.sk))
+            size += cost
+            key = self._key(op.pk, op.sk)
+            if op.kind == "put":
+                actions.append({"Put": {"TableName": self.table_name, "Item": {**key, "data": {"S": op.text}}}})
+            elif op.kind == "delete":
+                actions.append({"Delete": {"TableName": self.table_name, "Key": key}})
+            else:
+                actions.append({
+                    "Update": {
+                        "TableName": self.table_name,
+                        "Key": key,
+                        "UpdateExpression": "ADD #m :v",
+                        "ExpressionAttributeNames": {"#m": SET_ATTRIBUTE},
+                        "ExpressionAttributeValues": {":v": {"SS": [op.member]}},
+                    }
+                })
+        flush()
 
     def get_sets(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], set[str]]:
         """BatchGetItem, 100 keys per request, strongly consistent, projecting only the set.

@@ -25,6 +25,8 @@ from ..ports import UNCHANGED, ObjectStore, PreconditionFailed, Queue, QueueMess
 from . import (
     MAX_ITEM_BYTES,
     SET_ATTRIBUTE,
+    BatchedWrites,
+    WriteOp,
     decode_item,
     encode_item,
     item_size,
@@ -260,7 +262,7 @@ class _SqliteFile:
 _SET_KEYS_PER_SELECT = 400
 
 
-class SqliteStateStore(_SqliteFile):
+class SqliteStateStore(BatchedWrites, _SqliteFile):
     """The state table in one SQLite file: rows of (pk, sk, data as JSON text).
 
     Sets live in their own table, one row per member, so adding a member is one INSERT OR
@@ -303,6 +305,8 @@ class SqliteStateStore(_SqliteFile):
 
     def put(self, pk: str, sk: str, data: dict[str, Any]) -> None:
         text = self._encode(pk, sk, data)
+        if self._hold(WriteOp("put", pk, sk, text=text)):
+            return
         with self._connect() as conn:
             conn.execute("INSERT OR REPLACE INTO items (pk, sk, data) VALUES (?, ?, ?)", (pk, sk, text))
 
@@ -315,6 +319,8 @@ class SqliteStateStore(_SqliteFile):
 
     def delete(self, pk: str, sk: str) -> None:
         validate_item_key(pk, sk)
+        if self._hold(WriteOp("delete", pk, sk)):
+            return
         with self._connect() as conn:
             conn.execute("DELETE FROM items WHERE pk = ? AND sk = ?", (pk, sk))
 
@@ -331,25 +337,49 @@ class SqliteStateStore(_SqliteFile):
         """INSERT OR IGNORE of one member row, refused (and rolled back) when the set would
         pass the item size DynamoDB enforces, so an ever-growing set fails here first."""
         _validate_member(pk, sk, member)
+        if self._hold(WriteOp("add", pk, sk, member=member)):
+            return
         with self._transaction() as conn:
-            cursor = conn.execute("INSERT OR IGNORE INTO sets (pk, sk, member) VALUES (?, ?, ?)", (pk, sk, member))
-            if cursor.rowcount != 1:
-                return  # already a member: nothing changed
-            (members_bytes,) = conn.execute(
-                "SELECT COALESCE(SUM(LENGTH(CAST(member AS BLOB))), 0) FROM sets WHERE pk = ? AND sk = ?", (pk, sk)
-            ).fetchone()
-            size = sum(len(s.encode("utf-8")) for s in ("pk", pk, "sk", sk, SET_ATTRIBUTE)) + int(members_bytes)
-            if size > MAX_ITEM_BYTES:
-                raise StorageError(
-                    f"state table {self.path}: set ({pk!r}, {sk!r}) would be {size} bytes, "
-                    f"over the {MAX_ITEM_BYTES}-byte limit DynamoDB enforces",
-                    code="ValidationException",
-                )
+            self._add_member(conn, pk, sk, member)
+
+    def _add_member(self, conn: sqlite3.Connection, pk: str, sk: str, member: str) -> None:
+        cursor = conn.execute("INSERT OR IGNORE INTO sets (pk, sk, member) VALUES (?, ?, ?)", (pk, sk, member))
+        if cursor.rowcount != 1:
+            return  # already a member: nothing changed
+        (members_bytes,) = conn.execute(
+            "SELECT COALESCE(SUM(LENGTH(CAST(member AS BLOB))), 0) FROM sets WHERE pk = ? AND sk = ?", (pk, sk)
+        ).fetchone()
+        size = sum(len(s.encode("utf-8")) for s in ("pk", pk, "sk", sk, SET_ATTRIBUTE)) + int(members_bytes)
+        if size > MAX_ITEM_BYTES:
+            raise StorageError(
+                f"state table {self.path}: set ({pk!r}, {sk!r}) would be {size} bytes, "
+                f"over the {MAX_ITEM_BYTES}-byte limit DynamoDB enforces",
+                code="ValidationException",
+            )
 
     def remove_from_set(self, pk: str, sk: str, member: str) -> None:
         _validate_member(pk, sk, member)
+        if self._hold(WriteOp("remove", pk, sk, member=member)):
+            return
         with self._connect() as conn:
             conn.execute("DELETE FROM sets WHERE pk = ? AND sk = ? AND member = ?", (pk, sk, member))
+
+    def _apply_batch(self, ops: list[WriteOp]) -> None:
+        """Every held write in one transaction: all of them or (on any error) none."""
+        with self._transaction() as conn:
+            for op in ops:
+                if op.kind == "put":
+                    conn.execute(
+                        "INSERT OR REPLACE INTO items (pk, sk, data) VALUES (?, ?, ?)", (op.pk, op.sk, op.text)
+                    )
+                elif op.kind == "delete":
+                    conn.execute("DELETE FROM items WHERE pk = ? AND sk = ?", (op.pk, op.sk))
+                elif op.kind == "add":
+                    self._add_member(conn, op.pk, op.sk, op.member)
+                else:
+                    conn.execute(
+                        "DELETE FROM sets WHERE pk = ? AND sk = ? AND member = ?", (op.pk, op.sk, op.member)
+                    )
 
     def get_sets(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], set[str]]:
         """One SELECT per 400 keys (one for the index's 32 bands), each key an index lookup."""

@@ -19,6 +19,7 @@ from ..clock import iso_z
 from ..dedup.urls import canonicalize_url
 from ..extract import ExtractError, extract_article
 from ..fetch import FetchError
+from ..fetch.result import FetchResult
 from ..model import Article, ArticleMessage, FeedEntry, Record
 from ..registry import Partner, Registry, RegistryError
 from ..services import Deadline, Services
@@ -68,6 +69,16 @@ class IngestError(Exception):
         #: extract, busy or merge.
         self.kind = kind
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Picklable with its fields (it travels back from an extraction worker process)."""
+        return (_rebuild_error, (type(self), self.partner, self.url, self.reason, self.permanent, self.kind))
+
+
+def _rebuild_error(
+    cls: type[IngestError], partner: str, url: str, reason: str, permanent: bool, kind: str = "message"
+) -> IngestError:
+    return cls(partner, url, reason, permanent=permanent, kind=kind)
+
 
 class Busy(IngestError):
     """Another ingest is merging this article right now: the message is retried later."""
@@ -87,27 +98,57 @@ def parse_message(body: str) -> ArticleMessage:
         raise IngestError("?", "?", f"malformed queue message: {exc.errors()[0]['msg']}") from exc
 
 
-def ingest_message(svc: Services, body: str, *, deadline: Deadline | None = None) -> IngestResult:
+def ingest_message(
+    svc: Services, body: str, *, deadline: Deadline | None = None, prepared: Prepared | None = None
+) -> IngestResult:
     """Turn one ArticleQueue message body into a stored record. Raises IngestError.
 
     With `svc.ingest_guard` (powertools Idempotency) a redelivered message returns the first
     result without fetching the page again; and a page whose content has not changed writes
     nothing either way. `deadline` bounds the merge lease and the idempotency claim.
+    `prepared`: the page already fetched and extracted for this message (`prepare`), as the
+    local worker's pipelined drain does; it is used only if the guard lets the message run.
     """
     message = parse_message(body)
     deadline = deadline or worker_deadline()
     if svc.ingest_guard is None:
-        return ingest_article(svc, message, deadline)
+        return ingest_article(svc, message, deadline, prepared)
 
     def run(message: dict[str, Any], deadline: Deadline) -> dict[str, Any]:
-        return ingest_article(svc, ArticleMessage.model_validate(message), deadline).as_dict()
+        return ingest_article(svc, ArticleMessage.model_validate(message), deadline, prepared).as_dict()
 
     result = svc.ingest_guard(run, deadline)(message=message.model_dump(mode="json"), deadline=deadline)
     return IngestResult(**result)
 
 
-def ingest_article(svc: Services, message: ArticleMessage, deadline: Deadline) -> IngestResult:
-    """Fetch, extract, attribute, then merge with the article's other copies and store."""
+@dataclass
+class Fetched:
+    """A message's page, fetched: everything extraction needs, and nothing that cannot be
+    pickled, so it can go to another process."""
+
+    registry: Registry
+    partner: Partner
+    message: ArticleMessage
+    body: bytes
+    url: str
+    fetched_at: str
+    summary_chars: int
+    content_type: str | None
+    headers: dict[str, str]  # the response's (lowercase names): kept with the raw page
+
+
+@dataclass
+class Prepared:
+    """A message's page fetched and extracted, or the IngestError that stopped it."""
+
+    record: Record | None = None
+    article: Article | None = None
+    error: IngestError | None = None
+    fetched: Fetched | None = None  # the page it came from, kept for `syndicate reprocess`
+
+
+def fetch_message(svc: Services, message: ArticleMessage, deadline: Deadline) -> Fetched:
+    """The partner's page for `message` (robots.txt, politeness, caps). Raises IngestError."""
     url = message.entry.url
     registry = svc.current_registry()
     try:
@@ -117,18 +158,49 @@ def ingest_article(svc: Services, message: ArticleMessage, deadline: Deadline) -
     try:
         # robots.txt, then the page, which must be HTML; politeness waits end before `deadline`
         page = svc.http.get_page(url, deadline=deadline)
-        fetched_at = iso_z(svc.now())
-        record, article = page_record(
-            registry, partner, message, page.body, page.url,
-            fetched_at=fetched_at, summary_chars=svc.settings.summary_chars,
-            content_type=page.headers.get("content-type"),
-        )
     except FetchError as exc:
         raise IngestError(partner.id, url, exc.reason, permanent=not exc.transient, kind="fetch") from exc
+    return Fetched(
+        registry, partner, message, page.body, page.url, iso_z(svc.now()), svc.settings.summary_chars,
+        page.headers.get("content-type"), dict(page.headers),
+    )
+
+
+def extract_fetched(fetched: Fetched) -> Prepared:
+    """The page's record and article (pure: runs in a worker process as well as inline)."""
+    try:
+        record, article = page_record(
+            fetched.registry, fetched.partner, fetched.message, fetched.body, fetched.url,
+            fetched_at=fetched.fetched_at, summary_chars=fetched.summary_chars, content_type=fetched.content_type,
+        )
     except ExtractError as exc:  # the same bytes extract the same way every time
-        raise IngestError(partner.id, url, exc.reason, permanent=True, kind="extract") from exc
-    save_raw_page(svc, record.id, message, page, fetched_at)  # for `syndicate reprocess`; skipped if kept
-    return store_copy(svc, partner.id, record, article, deadline)
+        return Prepared(
+            error=IngestError(fetched.partner.id, fetched.message.entry.url, exc.reason, permanent=True, kind="extract")
+        )
+    return Prepared(record, article, fetched=fetched)
+
+
+def prepare(svc: Services, message: ArticleMessage, deadline: Deadline) -> Prepared:
+    """Fetch and extract, inline; an IngestError is returned in `Prepared.error`."""
+    try:
+        return extract_fetched(fetch_message(svc, message, deadline))
+    except IngestError as exc:
+        return Prepared(error=exc)
+
+
+def ingest_article(
+    svc: Services, message: ArticleMessage, deadline: Deadline, prepared: Prepared | None = None
+) -> IngestResult:
+    """Fetch, extract, attribute, then merge with the article's other copies and store."""
+    done = prepared or prepare(svc, message, deadline)
+    if done.error is not None:
+        raise done.error
+    record, article = done.record, done.article
+    assert record is not None and article is not None
+    if done.fetched is not None:  # for `syndicate reprocess`; skipped when the same page is kept
+        page = done.fetched
+        save_raw_page(svc, record.id, message, FetchResult(page.url, 200, page.headers, page.body), page.fetched_at)
+    return store_copy(svc, record.syndicate.partner, record, article, deadline)
 
 
 def store_copy(
@@ -169,10 +241,23 @@ def page_record(
     Raises ExtractError. The page's rel=canonical decides the copy's URL when it points at
     the same partner (see `with_page_canonical`).
     """
-    article = extract_article(body, page_url, partner.profile, content_type=content_type)
+    article = extract_article(
+        body, page_url, partner.profile, content_type=content_type, with_html=may_republish_html(partner)
+    )
     message = with_page_canonical(registry, partner, message, article.canonical_url)
     record = build_record(partner, message, article, fetched_at=fetched_at, summary_chars=summary_chars)
     return record, article
+
+
+def may_republish_html(partner: Partner) -> bool:
+    """Whether any page of `partner` can end up republished in full, so needs its HTML.
+
+    The registry's licence is the ceiling (attribution.licences.decide_licence): unless it
+    says "full", or the partner's pages are trusted to widen it, no record of the partner
+    carries `content_html`, and trafilatura's second (rich) pass would be wasted: it is about
+    40% of an extraction (bench/README.md).
+    """
+    return partner.licence.republish == "full" or partner.pages_state_licence
 
 
 def with_page_canonical(

@@ -70,9 +70,10 @@ def merge_and_store(
     body = json.dumps(copy_record.to_item(), ensure_ascii=False, sort_keys=True).encode("utf-8")
     svc.private.put(copy_key(copy_id), body)  # the text first, then the small item naming it
     stored = StoredCopy(partner, hashlib.sha256(body).hexdigest(), known.published_as if known else None)
-    svc.db.copies.put(copy_id, stored)
+    with svc.db.batch():  # the copy item and its fingerprint and LSH bands: one write
+        svc.db.copies.put(copy_id, stored)
+        svc.index.add(copy_id, fp)
     mine = Loaded(stored, copy_record)
-    svc.index.add(copy_id, fp)
     copies, groups = _gather(svc, copy_id, fp, mine)
     excerpts = _excerpts(svc, copies, copy_id, fp)
     merged = merge_copies([_copy_of(copies[m].record, ranks, m in excerpts) for m in sorted(copies)])
@@ -84,16 +85,17 @@ def merge_and_store(
             excerpts = _excerpts(svc, copies, copy_id, fp)
             merged = merge_copies([_copy_of(copies[m].record, ranks, m in excerpts) for m in sorted(copies)])
         at = iso_z(svc.now())
-        for member in sorted(copies):
-            copies[member].stored.published_as = merged.id
-            svc.db.copies.put(member, copies[member].stored)
-            svc.db.copies.add_member(merged.id, member, at)
         # A record that moves to another id (its original turned up) stays one article: its
         # version goes on from the record it replaces, whichever copy arrived first.
         replaced = [meta.version for g in sorted(groups - {merged.id}) if (meta := svc.db.records.get(g))]
-        for group in sorted(groups - {merged.id}):
-            _retire(svc, group, at)
-        stored_record = _store_record(svc, merged, max(replaced, default=0), modified_at=modified_at)
+        with svc.db.batch():  # memberships, retirements, the record's index item and pending mark: one write
+            for member in sorted(copies):
+                copies[member].stored.published_as = merged.id
+                svc.db.copies.put(member, copies[member].stored)
+                svc.db.copies.add_member(merged.id, member, at)
+            for group in sorted(groups - {merged.id}):
+                _retire(svc, group, at)
+            stored_record = _store_record(svc, merged, max(replaced, default=0), modified_at=modified_at)
         if stored_record.changed and len(copies) > 1 and (known is None or known.published_as != merged.id):
             stored_record.kind = "duplicate"  # this copy joined a record other copies make
         return stored_record

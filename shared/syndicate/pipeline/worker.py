@@ -7,14 +7,26 @@ from __future__ import annotations
 
 import json
 import logging
+import multiprocessing
 from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from ..ports import QueueMessage
 from ..services import Services
 from ..state import DeadLetter
 from .failure import Failure
-from .ingest import IngestError, IngestResult, ingest_message
+from .ingest import (
+    IngestError,
+    IngestResult,
+    Prepared,
+    extract_fetched,
+    fetch_message,
+    ingest_message,
+    parse_message,
+    worker_deadline,
+)
 from .poll import PollReport, poll_once
 from .publish import PublishReport, publish_pending
 
@@ -95,47 +107,126 @@ def _ignore(_outcome: IngestResult | Failure) -> None:
     return None
 
 
-def drain_queue(svc: Services, on_item: OnItem = _ignore) -> tuple[list[IngestResult], list[Failure]]:
+def drain_queue(
+    svc: Services, on_item: OnItem = _ignore, *, workers: int = 1
+) -> tuple[list[IngestResult], list[Failure]]:
     """Ingest every message waiting in the queue (the local run's stand-in for SQS->Lambda).
 
     A permanent failure (`IngestError.permanent`: a 404, robots.txt, an invalid or refused
     URL...) is parked as a dead letter with its reason on the first receive. Any other failed
     message stays in the queue for a later retry until it has been received MAX_RECEIVES
     times; then it is parked too.
+
+    `workers` > 1 pipelines the drain: pages are fetched by threads (the HTTP client's
+    per-host politeness limits still hold) while earlier pages are extracted by a pool of
+    `workers` processes, and every message is then merged and stored in this process in the
+    order it was received, so the records are the same as with one worker.
     """
     results: list[IngestResult] = []
     failures: list[Failure] = []
-    while batch := svc.queue.receive(10):
-        for msg in batch:
-            try:
-                result = ingest_message(svc, msg.body)
-            except IngestError as exc:
-                park = exc.permanent or msg.receive_count >= MAX_RECEIVES
-                failure = Failure(
-                    "ingest",
-                    exc.partner,
-                    exc.url,
-                    exc.reason,
-                    permanent=exc.permanent,
-                    dead_lettered=park and not exc.permanent,
-                    kind=exc.kind,
-                )
-                failures.append(failure)
-                on_item(failure)
-                if park:
-                    if exc.permanent:
-                        log.warning("message %s failed permanently, dead-lettered: %s", msg.message_id, exc)
-                    else:
-                        log.error(
-                            "message %s dead-lettered after %d receives: %s", msg.message_id, msg.receive_count, exc
-                        )
-                    svc.db.dead.put(msg.message_id, dead_letter_for(msg.body, exc, msg.receive_count))
-                    svc.queue.delete(msg.receipt)
-                continue
-            results.append(result)
-            on_item(result)
-            svc.queue.delete(msg.receipt)
+
+    def ingest(msg: QueueMessage, prepared: Prepared | None) -> None:
+        try:
+            result = ingest_message(svc, msg.body, prepared=prepared)
+        except IngestError as exc:
+            on_item(_settle_failure(svc, msg, exc, failures))
+            return
+        results.append(result)
+        on_item(result)
+        svc.queue.delete(msg.receipt)
+
+    if workers <= 1:
+        while batch := svc.queue.receive(10):
+            for msg in batch:
+                ingest(msg, None)
+        return results, failures
+    with _Prefetcher(svc, workers) as prefetch:
+        batch = prefetch.start(svc.queue.receive(10))
+        while batch:
+            after = prefetch.start(svc.queue.receive(10))  # the next window is on its way meanwhile
+            for msg in batch:
+                ingest(msg, prefetch.result(msg))
+            batch = after
     return results, failures
+
+
+def _settle_failure(svc: Services, msg: QueueMessage, exc: IngestError, failures: list[Failure]) -> Failure:
+    park = exc.permanent or msg.receive_count >= MAX_RECEIVES
+    failure = Failure(
+        "ingest",
+        exc.partner,
+        exc.url,
+        exc.reason,
+        permanent=exc.permanent,
+        dead_lettered=park and not exc.permanent,
+        kind=exc.kind,
+    )
+    failures.append(failure)
+    if park:
+        if exc.permanent:
+            log.warning("message %s failed permanently, dead-lettered: %s", msg.message_id, exc)
+        else:
+            log.error("message %s dead-lettered after %d receives: %s", msg.message_id, msg.receive_count, exc)
+        svc.db.dead.put(msg.message_id, dead_letter_for(msg.body, exc, msg.receive_count))
+        svc.queue.delete(msg.receipt)
+    return failure
+
+
+#: Concurrent page fetches; the client's per-host limit (2 in flight) still applies per host.
+_FETCH_THREADS = 8
+
+
+def _warm_up() -> None:
+    """Import trafilatura and the profiles in a new extraction worker before its first page."""
+    from ..extract.profiles import get_profile
+
+    get_profile(None)
+
+
+class _Prefetcher:
+    """Fetch (threads) and extract (processes) the messages of a window ahead of the merges."""
+
+    def __init__(self, svc: Services, workers: int) -> None:
+        self.svc = svc
+        self.fetchers = ThreadPoolExecutor(_FETCH_THREADS, thread_name_prefix="syndicate-fetch")
+        # spawn, not fork: forking a process that runs fetch threads could copy a held lock.
+        # Each worker imports the extraction code once (about a second) and keeps it.
+        context = multiprocessing.get_context("spawn")
+        self.extractors = ProcessPoolExecutor(workers, mp_context=context, initializer=_warm_up)
+        self.pending: dict[str, Future[Prepared]] = {}
+
+    def __enter__(self) -> _Prefetcher:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for future in self.pending.values():
+            future.cancel()
+        self.fetchers.shutdown(wait=True, cancel_futures=True)
+        self.extractors.shutdown(wait=True, cancel_futures=True)
+
+    def start(self, batch: list[QueueMessage]) -> list[QueueMessage]:
+        for msg in batch:
+            self.pending[msg.receipt] = self.fetchers.submit(self._fetch_and_extract, msg.body)
+        return batch
+
+    def _fetch_and_extract(self, body: str) -> Prepared:
+        try:
+            message = parse_message(body)
+            fetched = fetch_message(self.svc, message, worker_deadline())
+        except IngestError as exc:
+            return Prepared(error=exc)
+        return self.extractors.submit(extract_fetched, fetched).result()
+
+    def result(self, msg: QueueMessage) -> Prepared | None:
+        """The message's prepared page; None (ingest fetches it itself) if preparing broke."""
+        future = self.pending.pop(msg.receipt, None)
+        if future is None:
+            return None
+        try:
+            return future.result()
+        except Exception:  # a worker that died, a pickling problem: fall back to the inline path
+            log.exception("preparing message %s in the background failed; ingesting it inline", msg.message_id)
+            return None
 
 
 def redrive(svc: Services) -> int:
@@ -164,15 +255,16 @@ def run(
     force: bool = False,
     on_item: OnItem = _ignore,
     expect: Callable[[int], None] | None = None,
+    workers: int = 1,
 ) -> RunReport:
     """poll, ingest everything queued, publish: the whole pipeline once.
 
     `expect` hears how many messages the poll queued (a progress bar's total), `on_item`
-    each message's outcome as it is ingested.
+    each message's outcome as it is ingested; `workers`: see drain_queue.
     """
     poll = poll_once(svc, force=force)
     if expect is not None:
         expect(poll.enqueued)
-    ingested, ingest_failures = drain_queue(svc, on_item)
+    ingested, ingest_failures = drain_queue(svc, on_item, workers=workers)
     publish = publish_pending(svc)
     return RunReport(poll=poll, ingested=ingested, publish=publish, failures=poll.failures + ingest_failures)

@@ -59,6 +59,8 @@ config/partners.yaml (local: <out>/.state/config/)   the deployed registry (`syn
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
+
 from ..ports import StateStore
 from .copies import CopyTable, Membership, StoredCopy
 from .deadletters import DeadLetter, DeadLetters
@@ -113,6 +115,10 @@ class State:
         self.publish = PublishMarks(table)
         self.lsh = LshTable(table)
         self.raw = RawPages(table)
+
+    def batch(self) -> AbstractContextManager[None]:
+        """`with db.batch():` the repositories' writes in the block go out together (StateStore.batch)."""
+        return self.table.batch()
 
     def __repr__(self) -> str:
         return f"State({self.table!r})"
