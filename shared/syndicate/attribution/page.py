@@ -134,6 +134,7 @@ class PageFacts:
     lead_image: str | None = None  # og:image, absolute: the picture the page shows for itself
     language: str | None = None  # BCP 47, from <html lang>, og:locale or Content-Language
     site_names: list[str] = field(default_factory=list)
+    headline: str | None = None  # og:title, else the first <h1>: never a name, whatever markup holds it
 
 
 def parse_byline(text: str, patterns: tuple[re.Pattern[str], ...] = (GENERIC_BYLINE,)) -> Byline | None:
@@ -151,6 +152,30 @@ def parse_byline(text: str, patterns: tuple[re.Pattern[str], ...] = (GENERIC_BYL
     if org and re.search(r"\d", org):
         return None
     return Byline(names=names, org=org, text=text)
+
+
+#: A body byline in the languages partners write in, tried after the profile's own wordings:
+#: 'von Daniela Obers', 'Autoren Jelko Djuren und Jutta Klaukien', 'Par Jean Dupont', 'Por Ana
+#: Gómez, Agencia'. Stricter than an English 'By' line: every word of every name is capitalised
+#: (or a particle), so a sentence ('Von Januar bis März ...') is no byline.
+BYLINE_ANY_LANGUAGE = re.compile(
+    r"^\W{0,3}(?:by|von|par|por|autor(?:in|en|innen)?|auteur(?:e|s)?|autora?|text|texto|written by|geschrieben von"
+    r"|escrito por|écrit par|verfasst von)\s*[:：]?\s+(?P<names>[^,;:|()\d]{2,160}?)"
+    r"(?:\s*[,;|–—(]\s*(?P<org>[^.()\d]{2,120}?)\)?)?\s*\.?\s*$",
+    re.IGNORECASE,
+)
+_PARTICLE_WORDS = frozenset(["von", "van", "der", "den", "de", "da", "das", "do", "dos", "del", "della", "di", "du", "la",
+                             "le", "zu", "und", "and", "et", "y", "e", "bin", "al"])
+
+
+def _strict_byline(text: str) -> Byline | None:
+    byline = parse_byline(text, (BYLINE_ANY_LANGUAGE,))
+    if byline is None:
+        return None
+    words = [w for n in byline.names for w in n.split()]
+    if any(not (w[:1].isupper() or w in _PARTICLE_WORDS) for w in words) or any(clean_name(n) != n for n in byline.names):
+        return None
+    return byline
 
 
 def _kinds(obj: dict[str, Any]) -> set[str]:
@@ -179,9 +204,13 @@ def _jsonld_objects(doc: Any) -> Iterator[dict[str, Any]]:
                     stack.append(item["@graph"])
 
 
-def _as_authors(value: Any, base: str) -> Iterator[Author]:
+def _as_authors(value: Any, base: str, people: dict[str, dict[str, Any]] | None = None) -> Iterator[Author]:
+    """Authors of a JSON-LD `author` value: strings, objects with a name, or references
+    (`{"@id": ...}`, as Yoast writes them) to a Person elsewhere in the page's graph."""
     values = value if isinstance(value, list) else [value]
     for v in values:
+        if isinstance(v, dict) and "name" not in v and isinstance(v.get("@id"), str) and people:
+            v = people.get(v["@id"], v)
         if isinstance(v, str) and v.strip():
             yield from (Author(name=n) for n in split_names(v[:2_000]))
         elif isinstance(v, dict) and isinstance(v.get("name"), str) and v["name"].strip():
@@ -189,7 +218,10 @@ def _as_authors(value: Any, base: str) -> Iterator[Author]:
             yield Author(name=_WS.sub(" ", v["name"]).strip(), url=join_url(base, url))
 
 
-_ARTICLE_TYPES = {"article", "newsarticle", "blogposting", "reportagenewsarticle", "analysisnewsarticle", "report"}
+_ARTICLE_TYPES = {"article", "newsarticle", "blogposting", "reportagenewsarticle", "analysisnewsarticle", "report",
+                  "opinionnewsarticle", "backgroundnewsarticle", "reviewnewsarticle", "liveblogposting",
+                  "scholarlyarticle", "techarticle", "socialmediaposting", "discussionforumposting", "recipe",
+                  "review", "howto", "creativework"}
 
 
 def _page_key(url: str) -> str:
@@ -236,9 +268,13 @@ def main_entity(objects: Iterable[dict[str, Any]], page_urls: Iterable[str | Non
     return max(articles, key=score)  # the first of the best
 
 
-def _jsonld(entity: dict[str, Any], base: str, facts: PageFacts) -> None:
-    """The main entity's authors (at most `MAX_AUTHORS`), licence, paywall flag and date."""
-    facts.jsonld_authors.extend(first(_as_authors(entity.get("author"), base), MAX_AUTHORS, base, "JSON-LD authors"))
+def _jsonld(
+    entity: dict[str, Any], base: str, facts: PageFacts, people: dict[str, dict[str, Any]] | None = None
+) -> None:
+    """The main entity's authors (at most `MAX_AUTHORS`; references resolved in `people`, the
+    page's objects by `@id`), licence, paywall flag and date."""
+    authors = _as_authors(entity.get("author"), base, people)
+    facts.jsonld_authors.extend(first(authors, MAX_AUTHORS, base, "JSON-LD authors"))
     licence = entity.get("license")
     if isinstance(licence, str):
         found = spdx_from_url(licence) or spdx_from_text(licence)
@@ -475,6 +511,23 @@ _PARAGRAPHS = (
 )
 
 
+#: A Twitter card's label that says its data is the author (Yoast writes `twitter:label1`
+#: "Written by" / "Verfasst von" and the display name in `twitter:data1`).
+_WRITTEN_BY = re.compile(
+    r"^\s*(?:written by|author|verfasst von|geschrieben von|autor(?:in)?|écrit par|auteur|escrito por|autora?)\s*$",
+    re.I,
+)
+
+
+def _labelled_authors(head: Any) -> list[str]:
+    found = []
+    for label in head.xpath(".//meta[starts-with(@name, 'twitter:label')]"):
+        if _WRITTEN_BY.match(label.get("content") or ""):
+            index = (label.get("name") or "")[len("twitter:label"):]
+            found += [str(v) for v in head.xpath(f".//meta[@name='twitter:data{index}']/@content")] if index.isdigit() else []
+    return found
+
+
 def _read_head(head: Any, url: str, facts: PageFacts) -> str | None:
     """Meta authors, canonical link, description and `<link rel=license>` from the head;
     returns the og:image (the featured image that image credits refer to)."""
@@ -482,6 +535,7 @@ def _read_head(head: Any, url: str, facts: PageFacts) -> str | None:
         return None
     metas = head.xpath(".//meta[@name='author' or @property='article:author' or @name='dc.creator' "
                        "or @name='citation_author']/@content")
+    metas = [*metas, *_labelled_authors(head)]
     facts.meta_authors.extend(
         first((n for m in metas if m.strip() and not m.startswith("http") for n in split_names(m[:2_000])),
               MAX_AUTHORS, url, "meta authors")
@@ -533,23 +587,33 @@ def _rel_authors(regions: list[Any], url: str) -> Iterator[Author]:
                 yield Author(name=name, url=join_url(url, link.get("href")))
 
 
-#: Class tokens of the elements that print an article's byline: 'author', 'byline', 'entry-author',
-#: 'post-author', 'author-name', 'autor', 'auteur', 'meta-author', 'field-contributor'... (not the author
-#: *box* with its bio: `Profile.author_box_xpath` reads those).
-_BYLINE_CLASS = re.compile(
-    r"^(?:[\w]+[-_])*(?:author|autor|autore|auteur|byline|by-line|contributor|verfasser)(?:s|en|in|es)?"
-    r"(?:[-_](?:name|names|link|links|meta|wrap|wrapper|line))?$",
-    re.IGNORECASE,
+#: Words of the class tokens of the elements that print an article's byline: 'author', 'byline',
+#: 'entry-author', 'post-author', 'author-name', 'autor', 'auteur', 'meta-author', 'field-contributor',
+#: 'gallery--page-meta--author', 'articleAuthorDateBlock'... (not the author *box* with its bio:
+#: `Profile.author_box_xpath` and the plugin readers in `attribution.boxes` read those).
+_BYLINE_WORDS = frozenset(
+    ["author", "authors", "autor", "autoren", "autorin", "autore", "autori", "auteur", "auteurs", "byline", "bylines",
+     "contributor", "contributors", "verfasser", "verfasserin", "firma", "signature"]
 )
-_BYLINE_NOT = re.compile(r"bio|box|about|description|avatar|image|img|photo|social|comment|more|posts", re.I)
+_BYLINE_NOT = frozenset(
+    ["bio", "biography", "box", "about", "description", "desc", "avatar", "image", "img", "photo", "picture", "social",
+     "comment", "comments", "more", "posts", "list", "archive", "follow", "share", "title", "job", "role"]
+)
 _NAME_PARTS = ".//*[@itemprop='name'] | .//*[contains(concat(' ', normalize-space(@class), ' '), ' fn ')]"
+_CLASS_WORDS = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
+
+
+def _class_words(token: str) -> list[str]:
+    """'gallery--page-meta--author' -> gallery, page, meta, author; 'liveArticleAuthorDateBlock' ->
+    live, article, author, date, block."""
+    return [w.lower() for w in _CLASS_WORDS.findall(token)]
 
 
 def _is_byline_element(el: Any) -> bool:
-    if "author" in (el.get("itemprop") or "").lower().split():
+    if el.tag == "byline" or "author" in (el.get("itemprop") or "").lower().split():
         return True
-    tokens = (el.get("class") or "").split()
-    return any(_BYLINE_CLASS.match(t) for t in tokens) and not any(_BYLINE_NOT.search(t) for t in tokens)
+    words = {w for token in (el.get("class") or "").split() for w in _class_words(token)}
+    return bool(words & _BYLINE_WORDS) and not words & _BYLINE_NOT
 
 
 def _element_authors(regions: list[Any], url: str) -> Iterator[Author]:
@@ -603,6 +667,31 @@ def _article_header(doc: Any, allowed: set[Any]) -> list[Any]:
     return []
 
 
+_POST_WORDS = frozenset(["post", "hentry", "entry", "article", "story", "news", "node", "blogpost", "beitrag", "artikel"])
+_NOT_POST_WORDS = frozenset(["list", "teaser", "related", "card", "excerpt", "preview", "grid", "feed", "archive",
+                             "container", "wrapper", "page", "site", "main", "content", "col", "row"])
+_POST_LEVELS = 4
+
+
+def _post_wrapper(container: Any) -> list[Any]:
+    """The element the article's body sits in with its title and meta lines, when the body
+    alone is the container: the outermost ancestor within `_POST_LEVELS` that is an <article>,
+    a schema.org Article or BlogPosting, or named like one post ('post hentry', 'post-4822',
+    'news-single-item', 'node-article'). Its byline markup is the article's byline area."""
+    found = []
+    for anc, _ in zip(container.iterancestors(), range(_POST_LEVELS), strict=False):
+        if anc.tag in ("body", "html"):
+            break
+        itemtype = (anc.get("itemtype") or "").lower()
+        words = {w for t in (anc.get("class") or "").split() for w in _class_words(t)}
+        named = bool(words & _POST_WORDS) and not words & _NOT_POST_WORDS
+        if (anc.tag == "article" or "blogpost" in (anc.get("itemprop") or "").lower() or named
+                or re.search(r"schema\.org/\w*(?:article|posting)$", itemtype)
+                or re.match(r"^post-\d+$", anc.get("id") or "")):
+            found = [anc]
+    return found
+
+
 def _site_names(doc: Any, url: str, entity: dict[str, Any] | None) -> list[str]:
     """What the site calls itself: og:site_name, application-name, the main entity's publisher,
     and its domain's name ('www.furche.at' -> 'furche'). Credits to these are organisations."""
@@ -646,15 +735,20 @@ def read_page_facts(page: bytes | str, url: str, profile: Profile = GENERIC) -> 
     featured = _read_head(doc.find("head"), url, facts)
     facts.lead_image = join_url(url, featured) if featured else None
     facts.language = _page_language(doc)
-    entity = main_entity(_jsonld_objects(doc), (url, facts.canonical_url))
+    objects = list(_jsonld_objects(doc))
+    entity = main_entity(objects, (url, facts.canonical_url))
     if entity is not None:
-        _jsonld(entity, url, facts)
+        people = {o["@id"]: o for o in objects if isinstance(o.get("@id"), str) and "person" in _kinds(o)}
+        _jsonld(entity, url, facts, people)
     facts.rel_authors.extend(first(_rel_authors(regions, url), MAX_AUTHORS, url, "rel=author links"))
     header = _article_header(doc, allowed)
+    wrapper = [w for w in _post_wrapper(_container(doc, profile)) if w not in allowed]
     facts.element_authors.extend(
-        first(_element_authors([*regions, *header], url), MAX_AUTHORS, url, "byline markup authors")
+        first(_element_authors([*wrapper, *regions, *header], url), MAX_AUTHORS, url, "byline markup authors")
     )
     facts.site_names.extend(_site_names(doc, url, entity))
+    titles = doc.xpath("//head/meta[@property='og:title']/@content") or [text_of(h) for h in doc.xpath("//h1")[:1]]
+    facts.headline = str(titles[0]).strip()[:500] if titles and str(titles[0]).strip() else None
     if profile.author_box_xpath:
         read_box = profile.read_author_box or _author_box
         boxes = (a for box in ours(doc.xpath(profile.author_box_xpath)) if (a := read_box(box, url)) is not None)
@@ -680,7 +774,8 @@ def read_page_facts(page: bytes | str, url: str, profile: Profile = GENERIC) -> 
         if not text or len(text) > 600:
             continue
         if facts.byline is None and node.tag == "p" and len(text) < 250:
-            facts.byline = parse_byline(text, profile.byline_patterns)
+            facts.byline = parse_byline(text, profile.byline_patterns) or (
+                _strict_byline(text) if len(text) < 160 else None)
         if facts.original is None:
             facts.original = _crosspost(node, text, url, profile)
             if facts.original is not None:
