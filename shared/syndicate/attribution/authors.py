@@ -208,7 +208,10 @@ def page_authors_sourced(facts: PageFacts, extracted: Iterable[str] = ()) -> lis
     keys = {name_key(a.name) for a in primary}
     primary = [a.model_copy(update={"name": _spelling(a.name, candidates)}) for a in primary]
     details = [[a for a in authors if name_key(a.name) in keys] for src, authors in candidates if src != source]
-    merged = merge_authors(primary, *details, byline=facts.byline if source == "byline" else None, url=facts.url)
+    byline = facts.byline if source == "byline" else None
+    if byline is not None:
+        byline = Byline(names=[_spelling(n, candidates) for n in byline.names], org=byline.org, text=byline.text)
+    merged = merge_authors(primary, *details, byline=byline, url=facts.url)
     boxes = {name_key(a.name): a for a in facts.author_boxes}
     out = []
     for author in merged:

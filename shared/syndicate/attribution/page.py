@@ -638,9 +638,44 @@ def _element_authors(regions: list[Any], url: str) -> Iterator[Author]:
             yield from names
 
 
+def _a_persons_part(part: Any, el: Any) -> bool:
+    """A name part of a byline element names its author, not a breadcrumb or a list item
+    ('<ul itemtype=BreadcrumbList>' inside a theme's author line): the nearest item around it is
+    the byline element itself, a Person or Organization, or an `itemprop=author` item."""
+    for anc in part.iterancestors():
+        if anc is el:
+            return True
+        if anc.get("itemscope") is not None or anc.get("itemtype"):
+            kind = (anc.get("itemtype") or "").rstrip("/").rsplit("/", 1)[-1].lower()
+            return kind in ("person", "organization") or "author" in (anc.get("itemprop") or "").lower()
+    return True
+
+
+_BREAKS = frozenset(["br", "p", "div", "li", "dd", "dt", "address", "h2", "h3", "h4", "h5", "h6", "time"])
+
+
+def _spaced_text(el: Any) -> str:
+    """The element's text with a space where a line or block breaks ('Autor: Fritz Imhof<br>Quelle:
+    Livenet' is not 'Fritz ImhofQuelle')."""
+    parts: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node.tag, str) and node.tag in _BREAKS:
+            parts.append(" ")
+        parts.append(node.text or "" if isinstance(node.tag, str) else "")
+        for child in node:
+            walk(child)
+            parts.append(child.tail or "")
+        if isinstance(node.tag, str) and node.tag in _BREAKS:
+            parts.append(" ")
+
+    walk(el)
+    return _WS.sub(" ", "".join(parts)).strip()
+
+
 def _names_in(el: Any, url: str) -> Iterator[Author]:
-    parts = [p for p in el.xpath(_NAME_PARTS) if isinstance(p.tag, str)]
-    texts = [p.get("content") or text_of(p) for p in parts] if parts else [el.get("content") or text_of(el)]
+    parts = [p for p in el.xpath(_NAME_PARTS) if isinstance(p.tag, str) and _a_persons_part(p, el)]
+    texts = [p.get("content") or text_of(p) for p in parts] if parts else [el.get("content") or _spaced_text(el)]
     anchors = el.xpath("descendant-or-self::a[@href]")
     links = {name_key(c): a.get("href") for a in anchors if (c := clean_name(text_of(a)))}
     for text in texts:
@@ -650,6 +685,37 @@ def _names_in(el: Any, url: str) -> Iterator[Author]:
         for one in names:  # a name's own link, or the byline's only link when it names one person
             href = links.get(name_key(one)) or (next(iter(links.values())) if len(links) == 1 == len(names) else None)
             yield Author(name=one, url=join_url(url, href))
+
+
+#: An element that is only a label saying "the author is what follows".
+_AUTHOR_LABEL = re.compile(
+    r"^(?:autor(?:in|en|innen)?|authors?|auteur(?:e|s)?|autora?|verfasser(?:in)?|von|by|par|por|text|texto"
+    r"|written by|geschrieben von|escrito por|écrit par)\s*[:：]?$",
+    re.IGNORECASE,
+)
+_LABELS = "descendant-or-self::*[self::h2 or self::h3 or self::h4 or self::h5 or self::h6 or self::b or self::strong"\
+          " or self::span or self::dt or self::th or self::label or self::em]"
+
+
+def _labelled_authors_in(regions: list[Any], url: str) -> Iterator[Author]:
+    """Names after an author label in the article's meta lines ('<h4>Autor</h4><p><a>Nikolai
+    Huke</a></p>', '<b>Von:</b><br>Götz Warnke'): the label's tail text, else its next element's
+    text. Only the first label that names someone."""
+    for region in regions:
+        for label in region.xpath(_LABELS):
+            if len(label) or not _AUTHOR_LABEL.match(text_of(label)):
+                continue
+            after = (label.tail or "").strip()
+            nxt = label.getnext()
+            link = None
+            if not after and nxt is not None and isinstance(nxt.tag, str):
+                after = text_of(nxt)
+                found = nxt.xpath("descendant-or-self::a/@href")
+                link = str(found[0]) if found else None
+            names = [one for n in split_names(clean_name(after[:300]) or "") if (one := clean_name(n))]
+            if names:
+                yield from (Author(name=n, url=join_url(url, link) if len(names) == 1 else None) for n in names)
+                return
 
 
 def _article_header(doc: Any, allowed: set[Any]) -> list[Any]:
@@ -746,6 +812,10 @@ def read_page_facts(page: bytes | str, url: str, profile: Profile = GENERIC) -> 
     facts.element_authors.extend(
         first(_element_authors([*wrapper, *regions, *header], url), MAX_AUTHORS, url, "byline markup authors")
     )
+    if not facts.element_authors:
+        facts.element_authors.extend(
+            first(_labelled_authors_in([*wrapper, *regions, *header], url), MAX_AUTHORS, url, "labelled authors")
+        )
     facts.site_names.extend(_site_names(doc, url, entity))
     titles = doc.xpath("//head/meta[@property='og:title']/@content") or [text_of(h) for h in doc.xpath("//h1")[:1]]
     facts.headline = str(titles[0]).strip()[:500] if titles and str(titles[0]).strip() else None

@@ -90,7 +90,7 @@ _MONTHS = (
 _TAIL = re.compile(
     r"\s*(?:[|•·»→›]|(?:\s+\w{1,3}[.,]?)?\s+\d|\s@\w|,?\s+(?:" + _MONTHS + r")\.?\s+\d"
     r"|(?:\s|(?<=[a-z]))(?:view all|zeige alle|alle beiträge|alle autor(?:en|innen)|all authors|more by|mehr von"
-    r"|voir tous|ver todas|ver todos)\b"
+    r"|voir tous|ver todas|ver todos|hace|vor \d)\b"
     r"|\s(?:am|on|le|el|em)\s+(?:mon|die|diens|mitt|donners|frei|sams|sonn|tues|wednes|thurs|fri|satur|sun)(?:tag|day)\b"
     r"|\s(?:le|el|em)\s+(?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|lunes|martes|miércoles|jueves|viernes"
     r"|sábado|domingo)\b"
@@ -113,7 +113,8 @@ _NOT_NAMES = frozenset((
     "getestet und geliebt!", "kommentare", "comments", "read more", "profil", "profile", "facebook", "twitter",
     "instagram", "linkedin", "e-mail", "email", "mail", "rss", "home", "startseite", "kontakt", "contact",
     "letzte aktualisierung", "zuletzt geändert", "zuletzt geändert am", "aktualisiert", "updated", "übersetzung",
-    "veröffentlicht", "published", "publicado", "publié", "zur person", "about me", "über mich",
+    "veröffentlicht", "published", "publicado", "publié", "zur person", "about me", "über mich", "posted on",
+    "posted in", "veröffentlicht am", "publicado el", "publié le",
 ))
 _THEME_CREDIT = re.compile(
     r"\b(?:übersetzung|übersetzt|translated|translation|traducido|traduit|traduzido|traducci[óo]n|traduction|theme|wordpress|drupal|joomla|powered|designed"
@@ -226,4 +227,8 @@ def looks_like_organisation(name: str, site_names: tuple[str, ...] = ()) -> bool
             continue
         if squashed == site_squashed or (" " not in key and len(squashed) > 3 and squashed in site_squashed):
             return True
+        site_words = _ARTICLES.sub("", name_key(site)).split()
+        if len(site_words) >= 2 and len(key.split()) > 2 and key.split()[:2] == site_words[:2]:
+            return True  # 'Global Voices Latin America' on 'Global Voices auf Deutsch'
+
     return bool(_ORG_WORDS.search(name))
