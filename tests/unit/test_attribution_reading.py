@@ -6,6 +6,8 @@ page markup; these are the rules one by one."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from syndicate.attribution.authors import page_authors_sourced
@@ -172,4 +174,46 @@ def test_extract_says_where_each_credit_came_from():
         "authors": [{"name": "Lois Lane", "source": "byline-markup"}, {"name": "Clark Kent", "source": "feed"}],
         "licence": {"spdx": "CC-BY-4.0", "source": "footer"},
         "claimed_licence": None,
+        "licence_seen": [],
     }
+
+
+# --- a licence read where it may not be used (issue 12, part 3) -----------------------------------
+
+SIDEBAR_PAGE = (
+    "<html><head><title>Harbour news</title></head><body><main><article><h1>Harbour news</h1>"
+    "<p class='byline'>By Lois Lane</p>"
+    + "<p>The harbour reopened on Monday after a week of repairs to the north pier and its cranes.</p>" * 8
+    + "</article><aside id='sidebar'><section class='widget widget_text'><div class='textwidget'>"
+    "<a rel='license' href='https://creativecommons.org/licenses/by-sa/3.0/de/'>"
+    "<img src='https://i.creativecommons.org/l/by-sa/3.0/de/88x31.png'></a> Dieser Blog steht unter einer "
+    "Creative Commons Namensnennung – Weitergabe unter gleichen Bedingungen 3.0 Deutschland Lizenz.</div>"
+    "</section></aside></main><footer><p>© 2024 Harbour Post</p></footer></body></html>"
+)
+
+
+def test_a_sidebar_licence_is_read_and_shown_but_never_used():
+    """Reading is not deciding: the widget's licence is read (with where it was seen) and
+    `syndicate extract` shows it, while the record's licence and decision stay the registry's."""
+    from syndicate.cli import PREVIEW_PARTNER, preview_record
+    from syndicate.registry import Registry
+
+    facts = read_page_facts(SIDEBAR_PAGE, "https://harbour.example/news/1/")
+    assert facts.licence is None and facts.licence_source is None
+    assert facts.licence_seen == [{"spdx": "CC-BY-SA-3.0-DE", "url": "https://creativecommons.org/licenses/by-sa/3.0/de/",
+                                   "where": "sidebar"}]
+    registry = Registry(source="(test)", partners=[PREVIEW_PARTNER])
+    item = preview_record(registry, PREVIEW_PARTNER, SIDEBAR_PAGE.encode(), "https://harbour.example/news/1/")
+    ext = item["_syndicate"]
+    assert ext["licence"]["spdx"] == PREVIEW_PARTNER.licence.spdx and ext["licence"]["source"] == "registry"
+    assert ext.get("claimed_licence") is None and item["sources"]["claimed_licence"] is None
+    assert ext["licence"]["republish"] == PREVIEW_PARTNER.licence.republish
+    assert item["sources"]["licence_seen"] == [
+        {"spdx": "CC-BY-SA-3.0-DE", "url": "https://creativecommons.org/licenses/by-sa/3.0/de/", "where": "sidebar"}]
+    assert "CC-BY-SA-3.0-DE" not in json.dumps(ext)
+
+
+def test_comments_state_no_licence_even_one_seen():
+    page = SIDEBAR_PAGE.replace("<aside id='sidebar'>", "<div id='comments'>").replace("</aside>", "</div>")
+    facts = read_page_facts(page, "https://harbour.example/news/1/")
+    assert facts.licence is None and facts.licence_seen == []

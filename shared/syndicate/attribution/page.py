@@ -135,6 +135,9 @@ class PageFacts:
     language: str | None = None  # BCP 47, from <html lang>, og:locale or Content-Language
     site_names: list[str] = field(default_factory=list)
     headline: str | None = None  # og:title, else the first <h1>: never a name, whatever markup holds it
+    #: Licences the page states where the rights rules take no evidence (a sidebar widget):
+    #: read and shown (`syndicate extract`'s sources), never the record's licence.
+    licence_seen: list[dict[str, str]] = field(default_factory=list)
 
 
 def parse_byline(text: str, patterns: tuple[re.Pattern[str], ...] = (GENERIC_BYLINE,)) -> Byline | None:
@@ -490,6 +493,47 @@ def _is_footer(el: Any) -> bool:
     return any(t and _FOOTER_TOKEN.search(t) for t in tokens)
 
 
+def _where(el: Any) -> str:
+    """What kind of region outside the evidence areas an element is, for a person reading
+    `licence_seen`: 'sidebar' or 'widget'."""
+    words = {w for t in (el.get("class") or "").split() for w in _class_words(t)} | set(_class_words(el.get("id") or ""))
+    return "widget" if "widget" in words or "textwidget" in words else "sidebar"
+
+
+def _licence_in(region: Any) -> tuple[str, str] | None:
+    for href in region.xpath(".//a/@href | .//img/@src"):
+        if found := spdx_from_url(str(href)):
+            return found
+    for node in region.xpath(_PARAGRAPHS):
+        text = text_of(node)
+        if len(text) <= 600 and _STATES_LICENCE.search(text) and (found := spdx_from_text(text)):
+            return found
+    return None
+
+
+def licences_elsewhere(doc: Any) -> list[dict[str, str]]:
+    """Licences stated in the page's sidebars and widgets (asides, `#sidebar`, `.widget*`): read so
+    a person can see them, never evidence about the article (DESIGN.md, rights rules). Comments
+    and related posts are other people's words and are not read at all. One entry per licence."""
+    seen: dict[str, dict[str, str]] = {}
+    excluded = _outermost([el for el in doc.iter() if isinstance(el.tag, str) and _is_excluded(el)])
+    regions = _outermost([el for region in excluded if not _is_others(region) for el in region.iter()
+                          if isinstance(el.tag, str) and _is_excluded(el) and not _is_others(el)
+                          and not any(_is_others(a) for a in el.iterancestors())])
+    for region in regions:
+        found = _licence_in(region)
+        if found and found[0] not in seen:
+            seen[found[0]] = {"spdx": found[0], "url": found[1], "where": _where(region)}
+    return list(seen.values())
+
+
+def _is_others(el: Any) -> bool:
+    """Comments and related posts: other people's words, or other articles'."""
+    words = {w for t in (el.get("class") or "").split() for w in _class_words(t)} | set(_class_words(el.get("id") or ""))
+    return bool(words & {"comment", "comments", "commentlist", "respond", "disqus", "related", "yarpp", "relatedposts"}) \
+        or "comment" in (el.get("itemprop") or "").lower() or (el.get("itemtype") or "").rstrip("/").endswith("Comment")
+
+
 def _site_footers(doc: Any, allowed: set[Any]) -> list[Any]:
     """The site's footers. When the container is the whole body (no article markup), its footer
     is still the site's, read as one (at the footer's rank, below anything the article states)."""
@@ -785,6 +829,7 @@ def read_page_facts(page: bytes | str, url: str, profile: Profile = GENERIC) -> 
         doc = lxml.html.document_fromstring(page)
     except (lxml.etree.ParserError, ValueError):
         return facts
+    facts.licence_seen.extend(licences_elsewhere(doc))
     if profile.article_xpath:
         drop_excluded(doc, doc.xpath(profile.article_xpath))
     else:  # the largest body in the usual markup, so a widget-named wrapper keeps it
