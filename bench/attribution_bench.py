@@ -175,7 +175,8 @@ def run_bench(
 def report(r: BenchResult) -> str:
     lines = [
         f"attribution-dev: {r.n_pages} pages, {r.n_author_pages} with authors, {r.n_licence_pages} with a CC licence",
-        f"  ours                authors {r.authors:.3f}  licence read {r.licence_read:.3f}  licence used {r.licence:.3f}"
+        f"  ours                authors {r.authors:.3f}  licence read {r.licence_read:.3f}"
+        f"  licence used {r.licence:.3f}"
         f"   (targets {TARGET_AUTHORS:.2f} / {TARGET_LICENCE:.2f})",
         f"  plain trafilatura   authors {r.plain_authors:.3f}  licence {r.plain_licence:.3f}",
         "  (read: what the page states anywhere, a sidebar widget too, shown in extract's sources.licence_seen;"

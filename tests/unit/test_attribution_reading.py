@@ -7,6 +7,7 @@ page markup; these are the rules one by one."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -217,3 +218,29 @@ def test_comments_state_no_licence_even_one_seen():
     page = SIDEBAR_PAGE.replace("<aside id='sidebar'>", "<div id='comments'>").replace("</aside>", "</div>")
     facts = read_page_facts(page, "https://harbour.example/news/1/")
     assert facts.licence is None and facts.licence_seen == []
+
+
+# --- author boxes of the common WordPress plugins (issue 12, part 2) ------------------------------
+
+PLUGIN_CASES = Path(__file__).resolve().parents[1] / "fixtures" / "pages" / "generic"
+
+
+@pytest.mark.parametrize(("case", "people"), [
+    ("publishpress-authors-box", {"Ana Li": "Coastal Ledger", "Tom Berg": "Institute for Maritime Studies"}),
+    ("simple-author-box", {"Ana Li": "Coastal Ledger"}),
+    ("molongui-box", {"Ana Li": "Coastal Ledger"}),
+    ("co-authors-plus-box", {"Ana Li": "Coastal Ledger", "Tom Berg": "Institute for Maritime Studies"}),
+])
+def test_plugin_author_boxes_give_name_link_bio_and_affiliation(case: str, people: dict[str, str]):
+    """Each plugin's box gives every person with link, bio and affiliation; the same plugin's
+    box in a sidebar widget ('Sidebar Sam') is never read."""
+    url = json.loads((PLUGIN_CASES / f"{case}.json").read_text(encoding="utf-8"))["url"]
+    facts = read_page_facts((PLUGIN_CASES / f"{case}.html").read_bytes(), url)
+    boxes = {a.name: a for a in facts.author_boxes}
+    assert set(boxes) == set(people)
+    for name, affiliation in people.items():
+        assert boxes[name].affiliation == affiliation
+        assert boxes[name].bio and len(boxes[name].bio) > 30 and "Sidebar" not in boxes[name].bio
+        assert boxes[name].url == f"https://coastal-ledger.test/author/{name.lower().replace(' ', '-')}/"
+    authors = [a for a, _ in page_authors_sourced(facts)]
+    assert [a.name for a in authors] == list(people) and all(a.bio for a in authors)

@@ -134,9 +134,9 @@ def _candidates(facts: PageFacts, extracted: Iterable[str]) -> list[tuple[str, l
 
 
 #: Sources that name every author the page credits when they name more than one: a second
-#: author they add to the chosen source's people is a co-author (not rel=author links: a page
-#: may link every author of the site).
-_CO_AUTHOR_SOURCES = ("json-ld", "byline-markup", "meta")
+#: author they add to the chosen source's people is a co-author (the article's author boxes
+#: too; not rel=author links: a page may link every author of the site).
+_CO_AUTHOR_SOURCES = ("json-ld", "byline-markup", "box", "meta")
 #: Where a name is spelt as the page prints it, most trusted first; trafilatura's guess folds
 #: dots and underscores ("T V Raman", "Herr Rein"), the body byline may lose a final stop.
 _SPELLING_ORDER = ("json-ld", "byline-markup", "box", "rel-author", "meta", "byline", "extracted")

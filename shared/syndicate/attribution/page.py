@@ -48,6 +48,7 @@ from ..extract.profiles import GENERIC, GENERIC_BYLINE, Profile
 from ..model import Author, Image, Publisher
 from ..text.lang import bcp47
 from ..text.names import clean_name, name_key, split_names
+from .boxes import plugin_authors
 from .licences import spdx_from_text, spdx_from_url
 from .limits import MAX_AUTHORS, bounded, first
 
@@ -167,8 +168,8 @@ BYLINE_ANY_LANGUAGE = re.compile(
     r"(?:\s*[,;|–—(]\s*(?P<org>[^.()\d]{2,120}?)\)?)?\s*\.?\s*$",
     re.IGNORECASE,
 )
-_PARTICLE_WORDS = frozenset(["von", "van", "der", "den", "de", "da", "das", "do", "dos", "del", "della", "di", "du", "la",
-                             "le", "zu", "und", "and", "et", "y", "e", "bin", "al"])
+_PARTICLE_WORDS = frozenset(["von", "van", "der", "den", "de", "da", "das", "do", "dos", "del", "della", "di", "du",
+                             "la", "le", "zu", "und", "and", "et", "y", "e", "bin", "al"])
 
 
 def _strict_byline(text: str) -> Byline | None:
@@ -176,7 +177,9 @@ def _strict_byline(text: str) -> Byline | None:
     if byline is None:
         return None
     words = [w for n in byline.names for w in n.split()]
-    if any(not (w[:1].isupper() or w in _PARTICLE_WORDS) for w in words) or any(clean_name(n) != n for n in byline.names):
+    if any(not (w[:1].isupper() or w in _PARTICLE_WORDS) for w in words):
+        return None
+    if any(clean_name(n) != n for n in byline.names):
         return None
     return byline
 
@@ -496,8 +499,12 @@ def _is_footer(el: Any) -> bool:
 def _where(el: Any) -> str:
     """What kind of region outside the evidence areas an element is, for a person reading
     `licence_seen`: 'sidebar' or 'widget'."""
-    words = {w for t in (el.get("class") or "").split() for w in _class_words(t)} | set(_class_words(el.get("id") or ""))
-    return "widget" if "widget" in words or "textwidget" in words else "sidebar"
+    return "widget" if "widget" in _words_of(el) or "textwidget" in _words_of(el) else "sidebar"
+
+
+def _words_of(el: Any) -> set[str]:
+    """The words of an element's class tokens and id."""
+    return {w for t in (el.get("class") or "").split() for w in _class_words(t)} | set(_class_words(el.get("id") or ""))
 
 
 def _licence_in(region: Any) -> tuple[str, str] | None:
@@ -529,9 +536,9 @@ def licences_elsewhere(doc: Any) -> list[dict[str, str]]:
 
 def _is_others(el: Any) -> bool:
     """Comments and related posts: other people's words, or other articles'."""
-    words = {w for t in (el.get("class") or "").split() for w in _class_words(t)} | set(_class_words(el.get("id") or ""))
-    return bool(words & {"comment", "comments", "commentlist", "respond", "disqus", "related", "yarpp", "relatedposts"}) \
-        or "comment" in (el.get("itemprop") or "").lower() or (el.get("itemtype") or "").rstrip("/").endswith("Comment")
+    if _words_of(el) & {"comment", "comments", "commentlist", "respond", "disqus", "related", "yarpp", "relatedposts"}:
+        return True
+    return "comment" in (el.get("itemprop") or "").lower() or (el.get("itemtype") or "").rstrip("/").endswith("Comment")
 
 
 def _site_footers(doc: Any, allowed: set[Any]) -> list[Any]:
@@ -568,7 +575,8 @@ def _labelled_authors(head: Any) -> list[str]:
     for label in head.xpath(".//meta[starts-with(@name, 'twitter:label')]"):
         if _WRITTEN_BY.match(label.get("content") or ""):
             index = (label.get("name") or "")[len("twitter:label"):]
-            found += [str(v) for v in head.xpath(f".//meta[@name='twitter:data{index}']/@content")] if index.isdigit() else []
+            if index.isdigit():
+                found += [str(v) for v in head.xpath(f".//meta[@name='twitter:data{index}']/@content")]
     return found
 
 
@@ -637,11 +645,11 @@ def _rel_authors(regions: list[Any], url: str) -> Iterator[Author]:
 #: `Profile.author_box_xpath` and the plugin readers in `attribution.boxes` read those).
 _BYLINE_WORDS = frozenset(
     ["author", "authors", "autor", "autoren", "autorin", "autore", "autori", "auteur", "auteurs", "byline", "bylines",
-     "contributor", "contributors", "verfasser", "verfasserin", "firma", "signature"]
+     "contributor", "contributors", "verfasser", "verfasserin", "firma", "signature", "coauthors", "coauthor"]
 )
 _BYLINE_NOT = frozenset(
-    ["bio", "biography", "box", "about", "description", "desc", "avatar", "image", "img", "photo", "picture", "social",
-     "comment", "comments", "more", "posts", "list", "archive", "follow", "share", "title", "job", "role"]
+    ["bio", "biography", "box", "boxes", "about", "description", "desc", "avatar", "image", "img", "photo", "picture",
+     "social", "comment", "comments", "more", "posts", "list", "archive", "follow", "share", "title", "job", "role"]
 )
 _NAME_PARTS = ".//*[@itemprop='name'] | .//*[contains(concat(' ', normalize-space(@class), ' '), ' fn ')]"
 _CLASS_WORDS = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
@@ -777,7 +785,9 @@ def _article_header(doc: Any, allowed: set[Any]) -> list[Any]:
     return []
 
 
-_POST_WORDS = frozenset(["post", "hentry", "entry", "article", "story", "news", "node", "blogpost", "beitrag", "artikel"])
+_POST_WORDS = frozenset(
+    ["post", "hentry", "entry", "article", "story", "news", "node", "blogpost", "beitrag", "artikel"]
+)
 _NOT_POST_WORDS = frozenset(["list", "teaser", "related", "card", "excerpt", "preview", "grid", "feed", "archive",
                              "container", "wrapper", "page", "site", "main", "content", "col", "row"])
 _POST_LEVELS = 4
@@ -868,6 +878,8 @@ def read_page_facts(page: bytes | str, url: str, profile: Profile = GENERIC) -> 
         read_box = profile.read_author_box or _author_box
         boxes = (a for box in ours(doc.xpath(profile.author_box_xpath)) if (a := read_box(box, url)) is not None)
         facts.author_boxes.extend(bounded(a, url) for a in first(boxes, MAX_AUTHORS, url, "author boxes"))
+    plugin_boxes = plugin_authors([*wrapper, *regions, *header], url)
+    facts.author_boxes.extend(bounded(a, url) for a in first(plugin_boxes, MAX_AUTHORS, url, "plugin author boxes"))
     links = [str(h) for region in regions for h in region.xpath(_REL_LINKS.format("license") + "/@href")]
     for xpath in profile.licence_xpath:
         links.extend(str(h) for h in ours(doc.xpath(xpath)))
