@@ -244,3 +244,24 @@ def test_plugin_author_boxes_give_name_link_bio_and_affiliation(case: str, peopl
         assert boxes[name].url == f"https://coastal-ledger.test/author/{name.lower().replace(' ', '-')}/"
     authors = [a for a, _ in page_authors_sourced(facts)]
     assert [a.name for a in authors] == list(people) and all(a.bio for a in authors)
+
+
+# --- image credits in the partners' languages (issue 12, part 4) ----------------------------------
+
+
+@pytest.mark.parametrize(("caption", "credit", "spdx"), [
+    ("Demonstranten in Managua. Foto: Jorge Peralta (CC BY 2.0)", "Jorge Peralta", "CC-BY-2.0"),
+    ("Bild: Karl Weber, CC BY-SA 4.0", "Karl Weber", "CC-BY-SA-4.0"),
+    ("Imagen: Ana Ruiz / <a href='https://creativecommons.org/licenses/by-nc/4.0/'>CC BY-NC 4.0</a>", "Ana Ruiz",
+     "CC-BY-NC-4.0"),
+    ("Le port au matin. Crédit photo : Jean Dupont", "Jean Dupont", None),
+    ("港口的早晨。图片：新华社", "新华社", None),
+    ("Fotografía: Pedro Gómez, CC BY-SA 3.0 ES", "Pedro Gómez", "LicenseRef-CC-BY-SA-3.0-ES"),
+])
+def test_image_credits_in_the_partners_languages_keep_their_own_licence(caption: str, credit: str, spdx: str | None):
+    page = ("<html><body><article>" + "<p>Text of the article that goes on for a while.</p>" * 5
+            + f"<figure><img src='/media/pier.jpg'><figcaption>{caption}</figcaption></figure></article></body></html>")
+    facts = read_page_facts(page, "https://example.org/x/")
+    assert facts.licence is None  # the image's licence is not the article's
+    assert [(i.url, i.credit, (i.licence or {}).get("spdx")) for i in facts.images] == [
+        ("https://example.org/media/pier.jpg", credit, spdx)]

@@ -306,6 +306,43 @@ def _is_image_credit(text: str) -> bool:
     return bool(_IMAGE_CREDIT.match(text)) and bool(re.search(r"licen[cs]ed|credit|courtesy|©|CC\s?BY", text, re.I))
 
 
+#: An image credit in the languages partners write in: 'Foto: Jorge Peralta (CC BY 2.0)',
+#: 'Bild: dpa', 'Imagen: Ana Ruiz', 'Crédit photo : AFP', '图片：新华社', at the start of a caption
+#: or after its sentence ('Demonstranten in Managua. Foto: ...').
+_CREDIT_LABEL = re.compile(
+    r"(?:^|(?<=[.;!?])\s+|(?<=[。！？])|(?<=\s))"
+    r"(?:foto(?:s|grafie|graf[íi]a)?|photos?|photo credit|bild(?:er|quelle|nachweis)?|titelbild|beitragsbild"
+    r"|imagen(?:es)?|image|crédits? photos?|cr[ée]dit(?:o|os)?(?: (?:de )?(?:foto|imagen))?"
+    r"|illustration|grafik|图片(?:来源)?|摄影|图)\s*[:：]\s*(?P<credit>\S[^\n]{1,200})$",
+    re.IGNORECASE,
+)
+
+
+_LICENCE_WORDS = re.compile(r"\s*[(,/|–-]?\s*(?:licen[cs]ed under\s+)?\bCC[ -]BY[\w .-]*\)?$", re.IGNORECASE)
+
+
+def image_credit_in(node: Any, text: str, base: str, featured: str | None) -> Image | None:
+    """The image credit a caption or credit line states in one of the partners' languages, with
+    its own licence (a Creative Commons link or statement in it), kept apart from the article's."""
+    match = _CREDIT_LABEL.search(text)
+    if not match or len(text) > 400:
+        return None
+    credit = match.group("credit").strip(" .")
+    licence = None
+    for a in node.xpath(".//a[@href]"):
+        if found := spdx_from_url(a.get("href")):
+            licence = {"spdx": found[0], "url": found[1]}
+            break
+    if licence is None and (found := spdx_from_text(credit)):
+        licence = {"spdx": found[0], "url": found[1]}
+    if licence is not None:  # the credit is the name, without its licence's words
+        credit = _LICENCE_WORDS.sub("", credit).strip(" ,;/") or credit
+    figure = node.xpath("ancestor-or-self::figure[1]")
+    srcs = figure[0].xpath(".//img/@src | .//img/@data-src") if figure else []
+    image_url = join_url(base, srcs[0]) if srcs else None
+    return Image(url=image_url or join_url(base, featured) or base, credit=credit, licence=licence)
+
+
 def _image_credit(node: Any, text: str, base: str, featured: str | None) -> Image:
     quoted = _QUOTED.search(text)
     credit = quoted.group("title").strip() if quoted else text
@@ -910,6 +947,10 @@ def read_page_facts(page: bytes | str, url: str, profile: Profile = GENERIC) -> 
         if node not in credited and _is_image_credit(text):
             facts.images.append(_image_credit(node, text, url, featured))
             facts.image_credit_texts.append(text)
+        elif node not in credited and (found_image := image_credit_in(node, text, url, featured)) is not None:
+            facts.images.append(found_image)
+            facts.image_credit_texts.append(text)
+            credited.update(node.iter())
         elif _STATES_LICENCE.search(text) and not _about_an_image(node, text):
             found = next((f for a in node.xpath(".//a[@href]") if (f := spdx_from_url(a.get("href")))), None)
             found = found or spdx_from_text(text)
