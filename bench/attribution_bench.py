@@ -16,8 +16,12 @@ metric, never a copy of it:
 * plain  : the scorer's own `baseline()` (trafilatura's `bare_extraction` metadata)
 * score  : ../shared/tools/score_attribution.py's `score()`, imported from the file
 
-It prints both figures for both, and a last line
-`attribution: authors=A licence=L trafilatura_authors=A' trafilatura_licence=L'`.
+It prints authors, the licence *read* (anything the page states, anywhere: a licence seen in a
+sidebar widget counts, as `syndicate extract` shows it in `sources.licence_seen`) and the licence
+*used* (what DESIGN.md's rights rules let count: head, main-entity JSON-LD, the article and its
+byline area, the site footer), plain trafilatura's two, and a last line
+`attribution: authors=A licence_read=R licence_used=U licence=U trafilatura_authors=A' trafilatura_licence=L'`
+(`licence` repeats the used figure, the one issue 12's target is about).
 Nothing here touches the network: the pages are files.
 
     .venv/bin/python bench/attribution_bench.py [--data DIR] [--limit N] [--dump FILE] [--json]
@@ -63,11 +67,12 @@ class BenchResult:
     n_author_pages: int
     n_licence_pages: int
     authors: float
-    licence: float
+    licence: float  # used: what the rights rules let count (head, main-entity JSON-LD, article, site footer)
     plain_authors: float
     plain_licence: float
     seconds: float
     errors: dict[str, str] = field(default_factory=dict)
+    licence_read: float = 0.0  # read: anything the page states, anywhere (a sidebar widget too)
 
 
 def check_inputs(data: Path, scorer: Path) -> None:
@@ -113,11 +118,15 @@ def ours_for(page: bytes, url: str) -> dict[str, Any]:
     stated = licence if licence and licence.get("spdx") != PREVIEW_PARTNER.licence.spdx else None
     sources = item["sources"]
     stated_source = sources["claimed_licence"] or sources["licence"]
+    seen = sources.get("licence_seen") or []
     return {
         "authors": [a["name"] for a in ext["authors"]],
         "author_sources": [a["source"] for a in sources["authors"]],
         "licence": stated["spdx"] if stated else None,
         "licence_source": stated_source["source"] if stated and stated_source else None,
+        "licence_seen": seen,
+        # what the page states anywhere: the licence used, else the first one seen outside the evidence areas
+        "licence_read": stated["spdx"] if stated else (seen[0]["spdx"] if seen else None),
     }
 
 
@@ -130,7 +139,7 @@ def predict(data: Path, gold: dict[str, Any]) -> tuple[dict[str, Any], dict[str,
         try:
             pred[name] = ours_for(page, g.get("url") or f"https://example.invalid/{name}")
         except ExtractError as exc:
-            pred[name] = {"authors": [], "licence": None}
+            pred[name] = {"authors": [], "licence": None, "licence_read": None}
             errors[name] = exc.reason
     return pred, errors
 
@@ -148,27 +157,33 @@ def run_bench(
     seconds = time.perf_counter() - t0
     plain = metric.baseline(gold)
     a, a_n, lic, l_n = metric.score(gold, ours)
+    _, _, lic_read, _ = metric.score(gold, {n: {**p, "licence": p.get("licence_read")} for n, p in ours.items()})
     pa, _, pl, _ = metric.score(gold, plain)
     if dump is not None:
         rows = {
             n: {"gold_author": g.get("author"), "gold_licence": g.get("license"), "ours": ours[n],
                 "plain": plain[n],
                 "authors_ok": bool(g.get("author")) and metric.names(ours[n]["authors"]) == metric.names(g["author"]),
-                "licence_ok": metric.licence_ok(ours[n]["licence"], g.get("license"))}
+                "licence_ok": metric.licence_ok(ours[n]["licence"], g.get("license")),
+                "licence_read_ok": metric.licence_ok(ours[n].get("licence_read"), g.get("license"))}
             for n, g in gold.items()
         }
         dump.write_text(json.dumps(rows, ensure_ascii=False, indent=1), encoding="utf-8")
-    return BenchResult(len(gold), a_n, l_n, a, lic, pa, pl, seconds, errors)
+    return BenchResult(len(gold), a_n, l_n, a, lic, pa, pl, seconds, errors, lic_read)
 
 
 def report(r: BenchResult) -> str:
     lines = [
         f"attribution-dev: {r.n_pages} pages, {r.n_author_pages} with authors, {r.n_licence_pages} with a CC licence",
-        f"  ours                authors {r.authors:.3f}  licence {r.licence:.3f}"
+        f"  ours                authors {r.authors:.3f}  licence read {r.licence_read:.3f}"
+        f"  licence used {r.licence:.3f}"
         f"   (targets {TARGET_AUTHORS:.2f} / {TARGET_LICENCE:.2f})",
         f"  plain trafilatura   authors {r.plain_authors:.3f}  licence {r.plain_licence:.3f}",
+        "  (read: what the page states anywhere, a sidebar widget too, shown in extract's sources.licence_seen;"
+        " used: what the rights rules let count)",
         f"  pages extraction refused: {len(r.errors)}; our seconds per page {r.seconds / max(r.n_pages, 1):.3f}",
-        f"attribution: authors={r.authors:.3f} licence={r.licence:.3f} "
+        f"attribution: authors={r.authors:.3f} licence_read={r.licence_read:.3f} licence_used={r.licence:.3f} "
+        f"licence={r.licence:.3f} "
         f"trafilatura_authors={r.plain_authors:.3f} trafilatura_licence={r.plain_licence:.3f}",
     ]
     return "\n".join(lines)

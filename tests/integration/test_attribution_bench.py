@@ -3,9 +3,10 @@ trafilatura's metadata, scored by ../shared/tools/score_attribution.py in the sa
 
 The whole dev set (281 pages, about a minute and a half): heavy. Issue 12's targets are authors
 0.75 and licence 0.90; what the rules reach today is held here as floors (`FLOOR_*`), above
-plain trafilatura on both. The licence target cannot be met under issue 9's rights rules: 11
-of the 33 Creative Commons pages state their licence only in a sidebar widget, which is never
-evidence (tests/unit/test_page_evidence.py); see bench/README.md. The data set lives in
+plain trafilatura on both. The licence *used* cannot reach the target under issue 9's rights
+rules: 11 of the 33 Creative Commons pages state their licence only in a sidebar widget, which
+is never evidence (tests/unit/test_page_evidence.py); the licence *read* counts them (shown by
+`syndicate extract` in `sources.licence_seen`, never used); see bench/README.md. The data set lives in
 ../shared beside the repository: without it these tests skip.
 """
 
@@ -18,8 +19,9 @@ from fixtures.shared_data import shared_data
 
 bench = load_bench("attribution_bench")
 
-FLOOR_AUTHORS = 0.60
-FLOOR_LICENCE = 0.50
+FLOOR_AUTHORS = 0.70  # measured 0.717
+FLOOR_LICENCE = 0.53  # used, measured 0.545
+FLOOR_LICENCE_READ = 0.80  # read anywhere (sidebar widgets too), measured 0.818
 
 
 @pytest.fixture(scope="module")
@@ -36,14 +38,18 @@ def test_attribution_beats_plain_trafilatura_on_real_pages(result):
     assert not r.errors, bench.report(r)
     assert r.authors >= FLOOR_AUTHORS and r.authors > r.plain_authors + 0.05, bench.report(r)
     assert r.licence >= FLOOR_LICENCE and r.licence > r.plain_licence + 0.15, bench.report(r)
+    assert r.licence_read >= FLOOR_LICENCE_READ and r.licence_read >= r.licence, bench.report(r)
 
 
 @pytest.mark.heavy
 def test_the_last_line_is_machine_readable(result):
     last = bench.report(result).splitlines()[-1]
     fields = dict(part.split("=") for part in last.removeprefix("attribution: ").split())
-    assert set(fields) == {"authors", "licence", "trafilatura_authors", "trafilatura_licence"}
+    assert set(fields) == {"authors", "licence_read", "licence_used", "licence", "trafilatura_authors",
+                           "trafilatura_licence"}
     assert float(fields["authors"]) == pytest.approx(result.authors, abs=0.001)
+    assert float(fields["licence_read"]) == pytest.approx(result.licence_read, abs=0.001)
+    assert float(fields["licence_used"]) == float(fields["licence"]) == pytest.approx(result.licence, abs=0.001)
 
 
 def test_missing_data_set_is_an_error_naming_where_it_belongs(tmp_path):

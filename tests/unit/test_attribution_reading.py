@@ -6,6 +6,9 @@ page markup; these are the rules one by one."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from syndicate.attribution.authors import page_authors_sourced
@@ -172,4 +175,93 @@ def test_extract_says_where_each_credit_came_from():
         "authors": [{"name": "Lois Lane", "source": "byline-markup"}, {"name": "Clark Kent", "source": "feed"}],
         "licence": {"spdx": "CC-BY-4.0", "source": "footer"},
         "claimed_licence": None,
+        "licence_seen": [],
     }
+
+
+# --- a licence read where it may not be used (issue 12, part 3) -----------------------------------
+
+SIDEBAR_PAGE = (
+    "<html><head><title>Harbour news</title></head><body><main><article><h1>Harbour news</h1>"
+    "<p class='byline'>By Lois Lane</p>"
+    + "<p>The harbour reopened on Monday after a week of repairs to the north pier and its cranes.</p>" * 8
+    + "</article><aside id='sidebar'><section class='widget widget_text'><div class='textwidget'>"
+    "<a rel='license' href='https://creativecommons.org/licenses/by-sa/3.0/de/'>"
+    "<img src='https://i.creativecommons.org/l/by-sa/3.0/de/88x31.png'></a> Dieser Blog steht unter einer "
+    "Creative Commons Namensnennung – Weitergabe unter gleichen Bedingungen 3.0 Deutschland Lizenz.</div>"
+    "</section></aside></main><footer><p>© 2024 Harbour Post</p></footer></body></html>"
+)
+
+
+def test_a_sidebar_licence_is_read_and_shown_but_never_used():
+    """Reading is not deciding: the widget's licence is read (with where it was seen) and
+    `syndicate extract` shows it, while the record's licence and decision stay the registry's."""
+    from syndicate.cli import PREVIEW_PARTNER, preview_record
+    from syndicate.registry import Registry
+
+    facts = read_page_facts(SIDEBAR_PAGE, "https://harbour.example/news/1/")
+    assert facts.licence is None and facts.licence_source is None
+    assert facts.licence_seen == [{"spdx": "CC-BY-SA-3.0-DE", "url": "https://creativecommons.org/licenses/by-sa/3.0/de/",
+                                   "where": "sidebar"}]
+    registry = Registry(source="(test)", partners=[PREVIEW_PARTNER])
+    item = preview_record(registry, PREVIEW_PARTNER, SIDEBAR_PAGE.encode(), "https://harbour.example/news/1/")
+    ext = item["_syndicate"]
+    assert ext["licence"]["spdx"] == PREVIEW_PARTNER.licence.spdx and ext["licence"]["source"] == "registry"
+    assert ext.get("claimed_licence") is None and item["sources"]["claimed_licence"] is None
+    assert ext["licence"]["republish"] == PREVIEW_PARTNER.licence.republish
+    assert item["sources"]["licence_seen"] == [
+        {"spdx": "CC-BY-SA-3.0-DE", "url": "https://creativecommons.org/licenses/by-sa/3.0/de/", "where": "sidebar"}]
+    assert "CC-BY-SA-3.0-DE" not in json.dumps(ext)
+
+
+def test_comments_state_no_licence_even_one_seen():
+    page = SIDEBAR_PAGE.replace("<aside id='sidebar'>", "<div id='comments'>").replace("</aside>", "</div>")
+    facts = read_page_facts(page, "https://harbour.example/news/1/")
+    assert facts.licence is None and facts.licence_seen == []
+
+
+# --- author boxes of the common WordPress plugins (issue 12, part 2) ------------------------------
+
+PLUGIN_CASES = Path(__file__).resolve().parents[1] / "fixtures" / "pages" / "generic"
+
+
+@pytest.mark.parametrize(("case", "people"), [
+    ("publishpress-authors-box", {"Ana Li": "Coastal Ledger", "Tom Berg": "Institute for Maritime Studies"}),
+    ("simple-author-box", {"Ana Li": "Coastal Ledger"}),
+    ("molongui-box", {"Ana Li": "Coastal Ledger"}),
+    ("co-authors-plus-box", {"Ana Li": "Coastal Ledger", "Tom Berg": "Institute for Maritime Studies"}),
+])
+def test_plugin_author_boxes_give_name_link_bio_and_affiliation(case: str, people: dict[str, str]):
+    """Each plugin's box gives every person with link, bio and affiliation; the same plugin's
+    box in a sidebar widget ('Sidebar Sam') is never read."""
+    url = json.loads((PLUGIN_CASES / f"{case}.json").read_text(encoding="utf-8"))["url"]
+    facts = read_page_facts((PLUGIN_CASES / f"{case}.html").read_bytes(), url)
+    boxes = {a.name: a for a in facts.author_boxes}
+    assert set(boxes) == set(people)
+    for name, affiliation in people.items():
+        assert boxes[name].affiliation == affiliation
+        assert boxes[name].bio and len(boxes[name].bio) > 30 and "Sidebar" not in boxes[name].bio
+        assert boxes[name].url == f"https://coastal-ledger.test/author/{name.lower().replace(' ', '-')}/"
+    authors = [a for a, _ in page_authors_sourced(facts)]
+    assert [a.name for a in authors] == list(people) and all(a.bio for a in authors)
+
+
+# --- image credits in the partners' languages (issue 12, part 4) ----------------------------------
+
+
+@pytest.mark.parametrize(("caption", "credit", "spdx"), [
+    ("Demonstranten in Managua. Foto: Jorge Peralta (CC BY 2.0)", "Jorge Peralta", "CC-BY-2.0"),
+    ("Bild: Karl Weber, CC BY-SA 4.0", "Karl Weber", "CC-BY-SA-4.0"),
+    ("Imagen: Ana Ruiz / <a href='https://creativecommons.org/licenses/by-nc/4.0/'>CC BY-NC 4.0</a>", "Ana Ruiz",
+     "CC-BY-NC-4.0"),
+    ("Le port au matin. Crédit photo : Jean Dupont", "Jean Dupont", None),
+    ("港口的早晨。图片：新华社", "新华社", None),
+    ("Fotografía: Pedro Gómez, CC BY-SA 3.0 ES", "Pedro Gómez", "LicenseRef-CC-BY-SA-3.0-ES"),
+])
+def test_image_credits_in_the_partners_languages_keep_their_own_licence(caption: str, credit: str, spdx: str | None):
+    page = ("<html><body><article>" + "<p>Text of the article that goes on for a while.</p>" * 5
+            + f"<figure><img src='/media/pier.jpg'><figcaption>{caption}</figcaption></figure></article></body></html>")
+    facts = read_page_facts(page, "https://example.org/x/")
+    assert facts.licence is None  # the image's licence is not the article's
+    assert [(i.url, i.credit, (i.licence or {}).get("spdx")) for i in facts.images] == [
+        ("https://example.org/media/pier.jpg", credit, spdx)]

@@ -97,6 +97,17 @@ def merge_authors(
 PAGE_SOURCES = ("byline", "json-ld", "byline-markup", "box", "rel-author", "meta", "extracted")
 
 
+def _without_site(name: str, sites: tuple[str, ...]) -> str:
+    """'Adam Aaronson PhillyVoice' -> 'Adam Aaronson': a site's name printed after the person's
+    (two words at least stay: 'Anna Zeitung' alone is not cut to 'Anna')."""
+    words = name.split()
+    for site in sites:
+        site_words = site.split()
+        if 0 < len(site_words) <= len(words) - 2 and name_key(" ".join(words[-len(site_words):])) == name_key(site):
+            return " ".join(words[: -len(site_words)]).rstrip(" ,|-–—")
+    return name
+
+
 def _candidates(facts: PageFacts, extracted: Iterable[str]) -> list[tuple[str, list[Author]]]:
     raw: list[tuple[str, list[Author]]] = [
         ("byline", [Author(name=n, affiliation=facts.byline.org) for n in facts.byline.names] if facts.byline else []),
@@ -107,15 +118,65 @@ def _candidates(facts: PageFacts, extracted: Iterable[str]) -> list[tuple[str, l
         ("meta", [Author(name=n) for n in facts.meta_authors]),
         ("extracted", [Author(name=n) for n in extracted]),
     ]
+    sites = tuple(facts.site_names)
+    headline = name_key(facts.headline or "")
     out = []
     for source, authors in raw:
         cleaned = []
         for author in authors:
             name = clean_name(plain_text(author.name, html=False))
             if name is not None:
+                name = _without_site(name, sites)
+            if name is not None and (not headline or name_key(name) != headline):
                 cleaned.append(author.model_copy(update={"name": name}))
         out.append((source, cleaned))
     return out
+
+
+#: Sources that name every author the page credits when they name more than one: a second
+#: author they add to the chosen source's people is a co-author (the article's author boxes
+#: too; not rel=author links: a page may link every author of the site).
+_CO_AUTHOR_SOURCES = ("json-ld", "byline-markup", "box", "meta")
+#: Where a name is spelt as the page prints it, most trusted first; trafilatura's guess folds
+#: dots and underscores ("T V Raman", "Herr Rein"), the body byline may lose a final stop.
+_SPELLING_ORDER = ("json-ld", "byline-markup", "box", "rel-author", "meta", "byline", "extracted")
+
+
+def _co_authors(
+    candidates: list[tuple[str, list[Author]]], chosen: str, keys: set[str], sites: tuple[str, ...]
+) -> list[Author]:
+    """People another byline source names beside all of the chosen source's people."""
+    for source, authors in candidates:
+        if source == chosen or source not in _CO_AUTHOR_SOURCES:
+            continue
+        people = [a for a in authors if not looks_like_organisation(a.name, sites)]
+        found = {name_key(a.name) for a in people}
+        if keys < found:
+            extra: dict[str, Author] = {}
+            for a in people:
+                key = name_key(a.name)
+                # a full name (not initials, not a month left of a date), and not two known names run together
+                if key not in keys and len(key.split()) >= 2 and not any(k in key for k in keys):
+                    extra.setdefault(key, a)
+            return list(extra.values())
+    return []
+
+
+def _spelling(name: str, candidates: list[tuple[str, list[Author]]]) -> str:
+    """The fullest spelling of the same name among the page's sources ('Perry Bacon Jr.' over
+    'Perry Bacon Jr', 'T. V. Raman' over 'T V Raman', the page's 'Herr_Rein' over a folded
+    'Herr Rein'): the name as the page prints it."""
+    key = name_key(name)
+    order = {src: i for i, src in enumerate(_SPELLING_ORDER)}
+    forms = [(a.name, order.get(src, 99), src) for src, authors in candidates for a in authors
+             if name_key(a.name) == key]
+    # a display name the page prints beats its login ('Edilson La Rosa' over 'edilson.la.rosa');
+    # trafilatura's folding of a login ('Herr Rein' for the page's 'Herr_Rein') is no display name
+    shown = [f for f in forms if f[2] != "extracted" and not looks_like_login(f[0])]
+    forms = shown or [f for f in forms if f[2] != "extracted"] or forms
+    if not forms:
+        return name
+    return min(forms, key=lambda f: (-len(f[0]), f[1]))[0]
 
 
 def page_authors_sourced(facts: PageFacts, extracted: Iterable[str] = ()) -> list[tuple[Author, str]]:
@@ -143,8 +204,14 @@ def page_authors_sourced(facts: PageFacts, extracted: Iterable[str] = ()) -> lis
         return []
     source, primary = chosen
     keys = {name_key(a.name) for a in primary}
+    primary = primary + _co_authors(candidates, source, keys, sites)
+    keys = {name_key(a.name) for a in primary}
+    primary = [a.model_copy(update={"name": _spelling(a.name, candidates)}) for a in primary]
     details = [[a for a in authors if name_key(a.name) in keys] for src, authors in candidates if src != source]
-    merged = merge_authors(primary, *details, byline=facts.byline if source == "byline" else None, url=facts.url)
+    byline = facts.byline if source == "byline" else None
+    if byline is not None:
+        byline = Byline(names=[_spelling(n, candidates) for n in byline.names], org=byline.org, text=byline.text)
+    merged = merge_authors(primary, *details, byline=byline, url=facts.url)
     boxes = {name_key(a.name): a for a in facts.author_boxes}
     out = []
     for author in merged:

@@ -48,6 +48,7 @@ from ..extract.profiles import GENERIC, GENERIC_BYLINE, Profile
 from ..model import Author, Image, Publisher
 from ..text.lang import bcp47
 from ..text.names import clean_name, name_key, split_names
+from .boxes import plugin_authors
 from .licences import spdx_from_text, spdx_from_url
 from .limits import MAX_AUTHORS, bounded, first
 
@@ -134,6 +135,10 @@ class PageFacts:
     lead_image: str | None = None  # og:image, absolute: the picture the page shows for itself
     language: str | None = None  # BCP 47, from <html lang>, og:locale or Content-Language
     site_names: list[str] = field(default_factory=list)
+    headline: str | None = None  # og:title, else the first <h1>: never a name, whatever markup holds it
+    #: Licences the page states where the rights rules take no evidence (a sidebar widget):
+    #: read and shown (`syndicate extract`'s sources), never the record's licence.
+    licence_seen: list[dict[str, str]] = field(default_factory=list)
 
 
 def parse_byline(text: str, patterns: tuple[re.Pattern[str], ...] = (GENERIC_BYLINE,)) -> Byline | None:
@@ -151,6 +156,32 @@ def parse_byline(text: str, patterns: tuple[re.Pattern[str], ...] = (GENERIC_BYL
     if org and re.search(r"\d", org):
         return None
     return Byline(names=names, org=org, text=text)
+
+
+#: A body byline in the languages partners write in, tried after the profile's own wordings:
+#: 'von Daniela Obers', 'Autoren Jelko Djuren und Jutta Klaukien', 'Par Jean Dupont', 'Por Ana
+#: Gómez, Agencia'. Stricter than an English 'By' line: every word of every name is capitalised
+#: (or a particle), so a sentence ('Von Januar bis März ...') is no byline.
+BYLINE_ANY_LANGUAGE = re.compile(
+    r"^\W{0,3}(?:by|von|par|por|autor(?:in|en|innen)?|auteur(?:e|s)?|autora?|text|texto|written by|geschrieben von"
+    r"|escrito por|écrit par|verfasst von)\s*[:：]?\s+(?P<names>[^,;:|()\d]{2,160}?)"
+    r"(?:\s*[,;|–—(]\s*(?P<org>[^.()\d]{2,120}?)\)?)?\s*\.?\s*$",
+    re.IGNORECASE,
+)
+_PARTICLE_WORDS = frozenset(["von", "van", "der", "den", "de", "da", "das", "do", "dos", "del", "della", "di", "du",
+                             "la", "le", "zu", "und", "and", "et", "y", "e", "bin", "al"])
+
+
+def _strict_byline(text: str) -> Byline | None:
+    byline = parse_byline(text, (BYLINE_ANY_LANGUAGE,))
+    if byline is None:
+        return None
+    words = [w for n in byline.names for w in n.split()]
+    if any(not (w[:1].isupper() or w in _PARTICLE_WORDS) for w in words):
+        return None
+    if any(clean_name(n) != n for n in byline.names):
+        return None
+    return byline
 
 
 def _kinds(obj: dict[str, Any]) -> set[str]:
@@ -179,9 +210,13 @@ def _jsonld_objects(doc: Any) -> Iterator[dict[str, Any]]:
                     stack.append(item["@graph"])
 
 
-def _as_authors(value: Any, base: str) -> Iterator[Author]:
+def _as_authors(value: Any, base: str, people: dict[str, dict[str, Any]] | None = None) -> Iterator[Author]:
+    """Authors of a JSON-LD `author` value: strings, objects with a name, or references
+    (`{"@id": ...}`, as Yoast writes them) to a Person elsewhere in the page's graph."""
     values = value if isinstance(value, list) else [value]
     for v in values:
+        if isinstance(v, dict) and "name" not in v and isinstance(v.get("@id"), str) and people:
+            v = people.get(v["@id"], v)
         if isinstance(v, str) and v.strip():
             yield from (Author(name=n) for n in split_names(v[:2_000]))
         elif isinstance(v, dict) and isinstance(v.get("name"), str) and v["name"].strip():
@@ -189,7 +224,10 @@ def _as_authors(value: Any, base: str) -> Iterator[Author]:
             yield Author(name=_WS.sub(" ", v["name"]).strip(), url=join_url(base, url))
 
 
-_ARTICLE_TYPES = {"article", "newsarticle", "blogposting", "reportagenewsarticle", "analysisnewsarticle", "report"}
+_ARTICLE_TYPES = {"article", "newsarticle", "blogposting", "reportagenewsarticle", "analysisnewsarticle", "report",
+                  "opinionnewsarticle", "backgroundnewsarticle", "reviewnewsarticle", "liveblogposting",
+                  "scholarlyarticle", "techarticle", "socialmediaposting", "discussionforumposting", "recipe",
+                  "review", "howto", "creativework"}
 
 
 def _page_key(url: str) -> str:
@@ -236,9 +274,13 @@ def main_entity(objects: Iterable[dict[str, Any]], page_urls: Iterable[str | Non
     return max(articles, key=score)  # the first of the best
 
 
-def _jsonld(entity: dict[str, Any], base: str, facts: PageFacts) -> None:
-    """The main entity's authors (at most `MAX_AUTHORS`), licence, paywall flag and date."""
-    facts.jsonld_authors.extend(first(_as_authors(entity.get("author"), base), MAX_AUTHORS, base, "JSON-LD authors"))
+def _jsonld(
+    entity: dict[str, Any], base: str, facts: PageFacts, people: dict[str, dict[str, Any]] | None = None
+) -> None:
+    """The main entity's authors (at most `MAX_AUTHORS`; references resolved in `people`, the
+    page's objects by `@id`), licence, paywall flag and date."""
+    authors = _as_authors(entity.get("author"), base, people)
+    facts.jsonld_authors.extend(first(authors, MAX_AUTHORS, base, "JSON-LD authors"))
     licence = entity.get("license")
     if isinstance(licence, str):
         found = spdx_from_url(licence) or spdx_from_text(licence)
@@ -262,6 +304,43 @@ def _offer(facts: PageFacts, found: tuple[str, str], source: str) -> None:
 
 def _is_image_credit(text: str) -> bool:
     return bool(_IMAGE_CREDIT.match(text)) and bool(re.search(r"licen[cs]ed|credit|courtesy|©|CC\s?BY", text, re.I))
+
+
+#: An image credit in the languages partners write in: 'Foto: Jorge Peralta (CC BY 2.0)',
+#: 'Bild: dpa', 'Imagen: Ana Ruiz', 'Crédit photo : AFP', '图片：新华社', at the start of a caption
+#: or after its sentence ('Demonstranten in Managua. Foto: ...').
+_CREDIT_LABEL = re.compile(
+    r"(?:^|(?<=[.;!?])\s+|(?<=[。！？])|(?<=\s))"
+    r"(?:foto(?:s|grafie|graf[íi]a)?|photos?|photo credit|bild(?:er|quelle|nachweis)?|titelbild|beitragsbild"
+    r"|imagen(?:es)?|image|crédits? photos?|cr[ée]dit(?:o|os)?(?: (?:de )?(?:foto|imagen))?"
+    r"|illustration|grafik|图片(?:来源)?|摄影|图)\s*[:：]\s*(?P<credit>\S[^\n]{1,200})$",
+    re.IGNORECASE,
+)
+
+
+_LICENCE_WORDS = re.compile(r"\s*[(,/|–-]?\s*(?:licen[cs]ed under\s+)?\bCC[ -]BY[\w .-]*\)?$", re.IGNORECASE)
+
+
+def image_credit_in(node: Any, text: str, base: str, featured: str | None) -> Image | None:
+    """The image credit a caption or credit line states in one of the partners' languages, with
+    its own licence (a Creative Commons link or statement in it), kept apart from the article's."""
+    match = _CREDIT_LABEL.search(text)
+    if not match or len(text) > 400:
+        return None
+    credit = match.group("credit").strip(" .")
+    licence = None
+    for a in node.xpath(".//a[@href]"):
+        if found := spdx_from_url(a.get("href")):
+            licence = {"spdx": found[0], "url": found[1]}
+            break
+    if licence is None and (found := spdx_from_text(credit)):
+        licence = {"spdx": found[0], "url": found[1]}
+    if licence is not None:  # the credit is the name, without its licence's words
+        credit = _LICENCE_WORDS.sub("", credit).strip(" ,;/") or credit
+    figure = node.xpath("ancestor-or-self::figure[1]")
+    srcs = figure[0].xpath(".//img/@src | .//img/@data-src") if figure else []
+    image_url = join_url(base, srcs[0]) if srcs else None
+    return Image(url=image_url or join_url(base, featured) or base, credit=credit, licence=licence)
 
 
 def _image_credit(node: Any, text: str, base: str, featured: str | None) -> Image:
@@ -454,6 +533,51 @@ def _is_footer(el: Any) -> bool:
     return any(t and _FOOTER_TOKEN.search(t) for t in tokens)
 
 
+def _where(el: Any) -> str:
+    """What kind of region outside the evidence areas an element is, for a person reading
+    `licence_seen`: 'sidebar' or 'widget'."""
+    return "widget" if "widget" in _words_of(el) or "textwidget" in _words_of(el) else "sidebar"
+
+
+def _words_of(el: Any) -> set[str]:
+    """The words of an element's class tokens and id."""
+    return {w for t in (el.get("class") or "").split() for w in _class_words(t)} | set(_class_words(el.get("id") or ""))
+
+
+def _licence_in(region: Any) -> tuple[str, str] | None:
+    for href in region.xpath(".//a/@href | .//img/@src"):
+        if found := spdx_from_url(str(href)):
+            return found
+    for node in region.xpath(_PARAGRAPHS):
+        text = text_of(node)
+        if len(text) <= 600 and _STATES_LICENCE.search(text) and (found := spdx_from_text(text)):
+            return found
+    return None
+
+
+def licences_elsewhere(doc: Any) -> list[dict[str, str]]:
+    """Licences stated in the page's sidebars and widgets (asides, `#sidebar`, `.widget*`): read so
+    a person can see them, never evidence about the article (DESIGN.md, rights rules). Comments
+    and related posts are other people's words and are not read at all. One entry per licence."""
+    seen: dict[str, dict[str, str]] = {}
+    excluded = _outermost([el for el in doc.iter() if isinstance(el.tag, str) and _is_excluded(el)])
+    regions = _outermost([el for region in excluded if not _is_others(region) for el in region.iter()
+                          if isinstance(el.tag, str) and _is_excluded(el) and not _is_others(el)
+                          and not any(_is_others(a) for a in el.iterancestors())])
+    for region in regions:
+        found = _licence_in(region)
+        if found and found[0] not in seen:
+            seen[found[0]] = {"spdx": found[0], "url": found[1], "where": _where(region)}
+    return list(seen.values())
+
+
+def _is_others(el: Any) -> bool:
+    """Comments and related posts: other people's words, or other articles'."""
+    if _words_of(el) & {"comment", "comments", "commentlist", "respond", "disqus", "related", "yarpp", "relatedposts"}:
+        return True
+    return "comment" in (el.get("itemprop") or "").lower() or (el.get("itemtype") or "").rstrip("/").endswith("Comment")
+
+
 def _site_footers(doc: Any, allowed: set[Any]) -> list[Any]:
     """The site's footers. When the container is the whole body (no article markup), its footer
     is still the site's, read as one (at the footer's rank, below anything the article states)."""
@@ -475,6 +599,24 @@ _PARAGRAPHS = (
 )
 
 
+#: A Twitter card's label that says its data is the author (Yoast writes `twitter:label1`
+#: "Written by" / "Verfasst von" and the display name in `twitter:data1`).
+_WRITTEN_BY = re.compile(
+    r"^\s*(?:written by|author|verfasst von|geschrieben von|autor(?:in)?|écrit par|auteur|escrito por|autora?)\s*$",
+    re.I,
+)
+
+
+def _labelled_authors(head: Any) -> list[str]:
+    found = []
+    for label in head.xpath(".//meta[starts-with(@name, 'twitter:label')]"):
+        if _WRITTEN_BY.match(label.get("content") or ""):
+            index = (label.get("name") or "")[len("twitter:label"):]
+            if index.isdigit():
+                found += [str(v) for v in head.xpath(f".//meta[@name='twitter:data{index}']/@content")]
+    return found
+
+
 def _read_head(head: Any, url: str, facts: PageFacts) -> str | None:
     """Meta authors, canonical link, description and `<link rel=license>` from the head;
     returns the og:image (the featured image that image credits refer to)."""
@@ -482,6 +624,7 @@ def _read_head(head: Any, url: str, facts: PageFacts) -> str | None:
         return None
     metas = head.xpath(".//meta[@name='author' or @property='article:author' or @name='dc.creator' "
                        "or @name='citation_author']/@content")
+    metas = [*metas, *_labelled_authors(head)]
     facts.meta_authors.extend(
         first((n for m in metas if m.strip() and not m.startswith("http") for n in split_names(m[:2_000])),
               MAX_AUTHORS, url, "meta authors")
@@ -533,23 +676,33 @@ def _rel_authors(regions: list[Any], url: str) -> Iterator[Author]:
                 yield Author(name=name, url=join_url(url, link.get("href")))
 
 
-#: Class tokens of the elements that print an article's byline: 'author', 'byline', 'entry-author',
-#: 'post-author', 'author-name', 'autor', 'auteur', 'meta-author', 'field-contributor'... (not the author
-#: *box* with its bio: `Profile.author_box_xpath` reads those).
-_BYLINE_CLASS = re.compile(
-    r"^(?:[\w]+[-_])*(?:author|autor|autore|auteur|byline|by-line|contributor|verfasser)(?:s|en|in|es)?"
-    r"(?:[-_](?:name|names|link|links|meta|wrap|wrapper|line))?$",
-    re.IGNORECASE,
+#: Words of the class tokens of the elements that print an article's byline: 'author', 'byline',
+#: 'entry-author', 'post-author', 'author-name', 'autor', 'auteur', 'meta-author', 'field-contributor',
+#: 'gallery--page-meta--author', 'articleAuthorDateBlock'... (not the author *box* with its bio:
+#: `Profile.author_box_xpath` and the plugin readers in `attribution.boxes` read those).
+_BYLINE_WORDS = frozenset(
+    ["author", "authors", "autor", "autoren", "autorin", "autore", "autori", "auteur", "auteurs", "byline", "bylines",
+     "contributor", "contributors", "verfasser", "verfasserin", "firma", "signature", "coauthors", "coauthor"]
 )
-_BYLINE_NOT = re.compile(r"bio|box|about|description|avatar|image|img|photo|social|comment|more|posts", re.I)
+_BYLINE_NOT = frozenset(
+    ["bio", "biography", "box", "boxes", "about", "description", "desc", "avatar", "image", "img", "photo", "picture",
+     "social", "comment", "comments", "more", "posts", "list", "archive", "follow", "share", "title", "job", "role"]
+)
 _NAME_PARTS = ".//*[@itemprop='name'] | .//*[contains(concat(' ', normalize-space(@class), ' '), ' fn ')]"
+_CLASS_WORDS = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
+
+
+def _class_words(token: str) -> list[str]:
+    """'gallery--page-meta--author' -> gallery, page, meta, author; 'liveArticleAuthorDateBlock' ->
+    live, article, author, date, block."""
+    return [w.lower() for w in _CLASS_WORDS.findall(token)]
 
 
 def _is_byline_element(el: Any) -> bool:
-    if "author" in (el.get("itemprop") or "").lower().split():
+    if el.tag == "byline" or "author" in (el.get("itemprop") or "").lower().split():
         return True
-    tokens = (el.get("class") or "").split()
-    return any(_BYLINE_CLASS.match(t) for t in tokens) and not any(_BYLINE_NOT.search(t) for t in tokens)
+    words = {w for token in (el.get("class") or "").split() for w in _class_words(token)}
+    return bool(words & _BYLINE_WORDS) and not words & _BYLINE_NOT
 
 
 def _element_authors(regions: list[Any], url: str) -> Iterator[Author]:
@@ -574,9 +727,44 @@ def _element_authors(regions: list[Any], url: str) -> Iterator[Author]:
             yield from names
 
 
+def _a_persons_part(part: Any, el: Any) -> bool:
+    """A name part of a byline element names its author, not a breadcrumb or a list item
+    ('<ul itemtype=BreadcrumbList>' inside a theme's author line): the nearest item around it is
+    the byline element itself, a Person or Organization, or an `itemprop=author` item."""
+    for anc in part.iterancestors():
+        if anc is el:
+            return True
+        if anc.get("itemscope") is not None or anc.get("itemtype"):
+            kind = (anc.get("itemtype") or "").rstrip("/").rsplit("/", 1)[-1].lower()
+            return kind in ("person", "organization") or "author" in (anc.get("itemprop") or "").lower()
+    return True
+
+
+_BREAKS = frozenset(["br", "p", "div", "li", "dd", "dt", "address", "h2", "h3", "h4", "h5", "h6", "time"])
+
+
+def _spaced_text(el: Any) -> str:
+    """The element's text with a space where a line or block breaks ('Autor: Fritz Imhof<br>Quelle:
+    Livenet' is not 'Fritz ImhofQuelle')."""
+    parts: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node.tag, str) and node.tag in _BREAKS:
+            parts.append(" ")
+        parts.append(node.text or "" if isinstance(node.tag, str) else "")
+        for child in node:
+            walk(child)
+            parts.append(child.tail or "")
+        if isinstance(node.tag, str) and node.tag in _BREAKS:
+            parts.append(" ")
+
+    walk(el)
+    return _WS.sub(" ", "".join(parts)).strip()
+
+
 def _names_in(el: Any, url: str) -> Iterator[Author]:
-    parts = [p for p in el.xpath(_NAME_PARTS) if isinstance(p.tag, str)]
-    texts = [p.get("content") or text_of(p) for p in parts] if parts else [el.get("content") or text_of(el)]
+    parts = [p for p in el.xpath(_NAME_PARTS) if isinstance(p.tag, str) and _a_persons_part(p, el)]
+    texts = [p.get("content") or text_of(p) for p in parts] if parts else [el.get("content") or _spaced_text(el)]
     anchors = el.xpath("descendant-or-self::a[@href]")
     links = {name_key(c): a.get("href") for a in anchors if (c := clean_name(text_of(a)))}
     for text in texts:
@@ -586,6 +774,37 @@ def _names_in(el: Any, url: str) -> Iterator[Author]:
         for one in names:  # a name's own link, or the byline's only link when it names one person
             href = links.get(name_key(one)) or (next(iter(links.values())) if len(links) == 1 == len(names) else None)
             yield Author(name=one, url=join_url(url, href))
+
+
+#: An element that is only a label saying "the author is what follows".
+_AUTHOR_LABEL = re.compile(
+    r"^(?:autor(?:in|en|innen)?|authors?|auteur(?:e|s)?|autora?|verfasser(?:in)?|von|by|par|por|text|texto"
+    r"|written by|geschrieben von|escrito por|écrit par)\s*[:：]?$",
+    re.IGNORECASE,
+)
+_LABELS = "descendant-or-self::*[self::h2 or self::h3 or self::h4 or self::h5 or self::h6 or self::b or self::strong"\
+          " or self::span or self::dt or self::th or self::label or self::em]"
+
+
+def _labelled_authors_in(regions: list[Any], url: str) -> Iterator[Author]:
+    """Names after an author label in the article's meta lines ('<h4>Autor</h4><p><a>Nikolai
+    Huke</a></p>', '<b>Von:</b><br>Götz Warnke'): the label's tail text, else its next element's
+    text. Only the first label that names someone."""
+    for region in regions:
+        for label in region.xpath(_LABELS):
+            if len(label) or not _AUTHOR_LABEL.match(text_of(label)):
+                continue
+            after = (label.tail or "").strip()
+            nxt = label.getnext()
+            link = None
+            if not after and nxt is not None and isinstance(nxt.tag, str):
+                after = text_of(nxt)
+                found = nxt.xpath("descendant-or-self::a/@href")
+                link = str(found[0]) if found else None
+            names = [one for n in split_names(clean_name(after[:300]) or "") if (one := clean_name(n))]
+            if names:
+                yield from (Author(name=n, url=join_url(url, link) if len(names) == 1 else None) for n in names)
+                return
 
 
 def _article_header(doc: Any, allowed: set[Any]) -> list[Any]:
@@ -601,6 +820,33 @@ def _article_header(doc: Any, allowed: set[Any]) -> list[Any]:
             if anc.tag == "header" or re.search(r"\b(?:entry|post|article|page)[-_]?(?:header|head|title)\b", names):
                 return [anc]
     return []
+
+
+_POST_WORDS = frozenset(
+    ["post", "hentry", "entry", "article", "story", "news", "node", "blogpost", "beitrag", "artikel"]
+)
+_NOT_POST_WORDS = frozenset(["list", "teaser", "related", "card", "excerpt", "preview", "grid", "feed", "archive",
+                             "container", "wrapper", "page", "site", "main", "content", "col", "row"])
+_POST_LEVELS = 4
+
+
+def _post_wrapper(container: Any) -> list[Any]:
+    """The element the article's body sits in with its title and meta lines, when the body
+    alone is the container: the outermost ancestor within `_POST_LEVELS` that is an <article>,
+    a schema.org Article or BlogPosting, or named like one post ('post hentry', 'post-4822',
+    'news-single-item', 'node-article'). Its byline markup is the article's byline area."""
+    found = []
+    for anc, _ in zip(container.iterancestors(), range(_POST_LEVELS), strict=False):
+        if anc.tag in ("body", "html"):
+            break
+        itemtype = (anc.get("itemtype") or "").lower()
+        words = {w for t in (anc.get("class") or "").split() for w in _class_words(t)}
+        named = bool(words & _POST_WORDS) and not words & _NOT_POST_WORDS
+        if (anc.tag == "article" or "blogpost" in (anc.get("itemprop") or "").lower() or named
+                or re.search(r"schema\.org/\w*(?:article|posting)$", itemtype)
+                or re.match(r"^post-\d+$", anc.get("id") or "")):
+            found = [anc]
+    return found
 
 
 def _site_names(doc: Any, url: str, entity: dict[str, Any] | None) -> list[str]:
@@ -630,6 +876,7 @@ def read_page_facts(page: bytes | str, url: str, profile: Profile = GENERIC) -> 
         doc = lxml.html.document_fromstring(page)
     except (lxml.etree.ParserError, ValueError):
         return facts
+    facts.licence_seen.extend(licences_elsewhere(doc))
     if profile.article_xpath:
         drop_excluded(doc, doc.xpath(profile.article_xpath))
     else:  # the largest body in the usual markup, so a widget-named wrapper keeps it
@@ -646,19 +893,30 @@ def read_page_facts(page: bytes | str, url: str, profile: Profile = GENERIC) -> 
     featured = _read_head(doc.find("head"), url, facts)
     facts.lead_image = join_url(url, featured) if featured else None
     facts.language = _page_language(doc)
-    entity = main_entity(_jsonld_objects(doc), (url, facts.canonical_url))
+    objects = list(_jsonld_objects(doc))
+    entity = main_entity(objects, (url, facts.canonical_url))
     if entity is not None:
-        _jsonld(entity, url, facts)
+        people = {o["@id"]: o for o in objects if isinstance(o.get("@id"), str) and "person" in _kinds(o)}
+        _jsonld(entity, url, facts, people)
     facts.rel_authors.extend(first(_rel_authors(regions, url), MAX_AUTHORS, url, "rel=author links"))
     header = _article_header(doc, allowed)
+    wrapper = [w for w in _post_wrapper(_container(doc, profile)) if w not in allowed]
     facts.element_authors.extend(
-        first(_element_authors([*regions, *header], url), MAX_AUTHORS, url, "byline markup authors")
+        first(_element_authors([*wrapper, *regions, *header], url), MAX_AUTHORS, url, "byline markup authors")
     )
+    if not facts.element_authors:
+        facts.element_authors.extend(
+            first(_labelled_authors_in([*wrapper, *regions, *header], url), MAX_AUTHORS, url, "labelled authors")
+        )
     facts.site_names.extend(_site_names(doc, url, entity))
+    titles = doc.xpath("//head/meta[@property='og:title']/@content") or [text_of(h) for h in doc.xpath("//h1")[:1]]
+    facts.headline = str(titles[0]).strip()[:500] if titles and str(titles[0]).strip() else None
     if profile.author_box_xpath:
         read_box = profile.read_author_box or _author_box
         boxes = (a for box in ours(doc.xpath(profile.author_box_xpath)) if (a := read_box(box, url)) is not None)
         facts.author_boxes.extend(bounded(a, url) for a in first(boxes, MAX_AUTHORS, url, "author boxes"))
+    plugin_boxes = plugin_authors([*wrapper, *regions, *header], url)
+    facts.author_boxes.extend(bounded(a, url) for a in first(plugin_boxes, MAX_AUTHORS, url, "plugin author boxes"))
     links = [str(h) for region in regions for h in region.xpath(_REL_LINKS.format("license") + "/@href")]
     for xpath in profile.licence_xpath:
         links.extend(str(h) for h in ours(doc.xpath(xpath)))
@@ -680,7 +938,8 @@ def read_page_facts(page: bytes | str, url: str, profile: Profile = GENERIC) -> 
         if not text or len(text) > 600:
             continue
         if facts.byline is None and node.tag == "p" and len(text) < 250:
-            facts.byline = parse_byline(text, profile.byline_patterns)
+            facts.byline = parse_byline(text, profile.byline_patterns) or (
+                _strict_byline(text) if len(text) < 160 else None)
         if facts.original is None:
             facts.original = _crosspost(node, text, url, profile)
             if facts.original is not None:
@@ -688,6 +947,10 @@ def read_page_facts(page: bytes | str, url: str, profile: Profile = GENERIC) -> 
         if node not in credited and _is_image_credit(text):
             facts.images.append(_image_credit(node, text, url, featured))
             facts.image_credit_texts.append(text)
+        elif node not in credited and (found_image := image_credit_in(node, text, url, featured)) is not None:
+            facts.images.append(found_image)
+            facts.image_credit_texts.append(text)
+            credited.update(node.iter())
         elif _STATES_LICENCE.search(text) and not _about_an_image(node, text):
             found = next((f for a in node.xpath(".//a[@href]") if (f := spdx_from_url(a.get("href")))), None)
             found = found or spdx_from_text(text)

@@ -24,7 +24,8 @@ def _licence_source(licence: dict[str, Any] | None, article: Article) -> dict[st
 
 
 def attribution_sources(item: dict[str, Any], article: Article) -> dict[str, Any]:
-    """{"authors": [{"name", "source"}...], "licence": {"spdx", "source"}, "claimed_licence": ...}
+    """{"authors": [{"name", "source"}...], "licence": {"spdx", "source"}, "claimed_licence": ...,
+    "licence_seen": [{"spdx", "url", "where"}...]}
     for a record `item` built from `article`: a page author's source is where the page credits
     them (`attribution.authors.PAGE_SOURCES`), an author only the feed names is "feed"; the
     licence's is where the page states it (json-ld, statement, rel=license, footer) or "registry"."""
@@ -37,4 +38,6 @@ def attribution_sources(item: dict[str, Any], article: Article) -> dict[str, Any
         "authors": authors,
         "licence": _licence_source(ext.get("licence"), article),
         "claimed_licence": _licence_source(ext.get("claimed_licence"), article),
+        # read where the rights rules take no evidence (a sidebar widget): shown, never used
+        "licence_seen": [dict(seen) for seen in article.licence_seen],
     }

@@ -155,6 +155,7 @@ def extract_article(
         paywalled=facts.paywalled,
         author_sources={name_key(author.name): source for author, source in sourced},
         licence_found_in=facts.licence_source if facts.licence else None,
+        licence_seen=facts.licence_seen,
     )
     return prof.finish(article)
 

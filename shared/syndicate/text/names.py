@@ -53,12 +53,14 @@ def split_names(value: str | None) -> list[str]:
 #: English, German, French, Spanish, Portuguese and Chinese. Longest first within a language.
 _PREFIXES = (
     # English
+    r"(?:posted|published|written|updated)\s+(?:on|am)\s+[^|]{3,40}?\s+by",
     r"view all (?:posts|articles|stories) by", r"(?:see|show) all (?:posts|articles|stories)(?: by| of| from)?",
     r"all (?:posts|articles|stories) by", r"more (?:posts |articles |stories )?(?:by|from)", r"posts by",
     r"articles by", r"posted by", r"written by", r"published by", r"story by", r"words by", r"text by",
     r"reporting by", r"report by", r"photos? by", r"authors?", r"by", r"about the author", r"about",
     # German
-    r"zeige alle beiträge von", r"alle beiträge von", r"weitere beiträge von", r"mehr von", r"beiträge von",
+    r"zeige alle beiträge von", r"alle beiträge von", r"weitere beiträge von", r"weitere artikel von",
+    r"(?:veröffentlicht|erschienen)\s+am\s+[^|]{3,40}?\s+von", r"mehr von", r"beiträge von",
     r"artikel von", r"ein beitrag von", r"ein gastbeitrag von", r"gastbeitrag von", r"geschrieben von",
     r"verfasst von", r"veröffentlicht von", r"über den autor", r"über die autorin", r"zum profil von",
     r"profilbild von", r"erstellt von", r"autor(?:in|en|innen)?", r"redaktion\s*:", r"text(?: und fotos?)?",
@@ -79,9 +81,19 @@ _PREFIX = re.compile(
     re.IGNORECASE,
 )
 #: What may follow a name in the same element: a date, a separator with more metadata, a role.
+_MONTHS = (
+    r"jan(?:uary|uar|vier|eiro)?|feb(?:ruary|ruar)?|février|febrero|fevereiro|mar(?:ch|s|zo|ço)?|märz|apr(?:il)?|avril"
+    r"|abril|may|mai|mayo|maio|jun(?:e|i|io|ho)?|juin|jul(?:y|i|io|ho)?|juillet|aug(?:ust)?|août|agosto|sep(?:t|tember)?"
+    r"|septembre|septiembre|setembro|oct(?:ober|obre)?|okt(?:ober)?|octubre|outubro|nov(?:ember|embre|iembro|embro)?"
+    r"|dec(?:ember)?|dez(?:ember|embro)?|décembre|diciembre"
+)
 _TAIL = re.compile(
-    r"\s*(?:[|•·»→›]|(?:\s+\w{1,3}[.,]?)?\s+\d|\s@\w"
-    r"|(?:\s|(?<=[a-z]))(?:view all|zeige alle|alle beiträge|more by|mehr von|voir tous|ver todas|ver todos)\b"
+    r"\s*(?:[|•·»→›]|(?:\s+\w{1,3}[.,]?)?\s+\d|\s@\w|,?\s+(?:" + _MONTHS + r")\.?\s+\d"
+    r"|(?:\s|(?<=[a-z]))(?:view all|zeige alle|alle beiträge|alle autor(?:en|innen)|all authors|more by|mehr von"
+    r"|voir tous|ver todas|ver todos|hace|vor \d)\b"
+    r"|\s(?:am|on|le|el|em)\s+(?:mon|die|diens|mitt|donners|frei|sams|sonn|tues|wednes|thurs|fri|satur|sun)(?:tag|day)\b"
+    r"|\s(?:le|el|em)\s+(?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|lunes|martes|miércoles|jueves|viernes"
+    r"|sábado|domingo)\b"
     r"|\s[-–—]\s*(?=\d)|\b(?:am|on|den|le|el|em)\s+\d|\d{1,2}\.\d{1,2}\.\d{2,4}"
     r"|\d{1,2}/\d{1,2}/\d{2,4}|\d{4}-\d{2}-\d{2}|\b(?:published|publicado|publié|veröffentlicht|aktualisiert|updated|"
     r"stand|tiempo de lectura|lesezeit|reading time|min read|hace \d)\b).*$",
@@ -101,9 +113,11 @@ _NOT_NAMES = frozenset((
     "getestet und geliebt!", "kommentare", "comments", "read more", "profil", "profile", "facebook", "twitter",
     "instagram", "linkedin", "e-mail", "email", "mail", "rss", "home", "startseite", "kontakt", "contact",
     "letzte aktualisierung", "zuletzt geändert", "zuletzt geändert am", "aktualisiert", "updated", "übersetzung",
+    "veröffentlicht", "published", "publicado", "publié", "zur person", "about me", "über mich", "posted on",
+    "posted in", "veröffentlicht am", "publicado el", "publié le",
 ))
 _THEME_CREDIT = re.compile(
-    r"\b(?:übersetzung|translated|translation|traducci[óo]n|traduction|theme|wordpress|drupal|joomla|powered|designed"
+    r"\b(?:übersetzung|übersetzt|translated|translation|traducido|traduit|traduzido|traducci[óo]n|traduction|theme|wordpress|drupal|joomla|powered|designed"
     r"|hecho en|made with)\b",
     re.I,
 )
@@ -111,6 +125,17 @@ _URLISH = re.compile(
     r"^(?:https?:|www\.)|^[\w-]+(?:\.[\w-]+)*\.(?:com|org|net|de|at|ch|fr|es|pe|uk|io|info|eu)$|@\w+\.", re.I
 )
 MAX_NAME_WORDS = 6
+#: A label inside a meta line ("Datum: 19.11.2021 Autor: Fritz Imhof Quelle: Livenet"): the name
+#: is what follows the author's label, up to the next label.
+_LABELLED = re.compile(
+    r"(?:^|\s)(?:autor(?:in|en|innen)?|authors?|auteur(?:e|s)?|autora?|verfasser(?:in)?|text|texto)\s*[:：]\s*"
+    r"(?P<rest>.+)$",
+    re.IGNORECASE,
+)
+_NEXT_LABEL = re.compile(r"\s[\w-]{2,20}\s*:(?:\s|$).*$")
+#: A section or column name before a capitalised 'Von'/'By' ("Disko Von Ernst Lohoff"): the
+#: name is what follows (a lower-case 'von' is a particle of the name: "Romana von Mengershausen").
+_KICKER = re.compile(r"^[\w-]+(?:\s[\w-]+)?\s+(?-i:Von|VON|By|BY|Par|Por)\s+(?=\w)")
 
 
 def clean_name(raw: str | None) -> str | None:
@@ -124,6 +149,10 @@ def clean_name(raw: str | None) -> str | None:
     if not raw:
         return None
     name = " ".join(html.unescape(raw).split())
+    labelled = _LABELLED.search(name)
+    if labelled and labelled.start() > 0:
+        name = _NEXT_LABEL.sub("", labelled.group("rest"))
+    name = _KICKER.sub("", name, count=1)
     for _ in range(3):  # "Posted by Author: X"
         stripped = _PREFIX.sub("", name, count=1).strip(" :-–—|")
         if stripped == name:
@@ -154,9 +183,10 @@ def _is_sentence(name: str) -> bool:
     """More than `MAX_NAME_WORDS` words with lower-case words that are no name particle: a
     headline or a sentence, not a name (a very long name stays a name: limits cut it)."""
     words = name.split(maxsplit=60)
-    if len(words) <= MAX_NAME_WORDS:
-        return False
-    return sum(1 for w in words if w[:1].islower() and w not in _PARTICLES) >= 2
+    lower = sum(1 for w in words if w[:1].islower() and w not in _PARTICLES)
+    if len(words) <= MAX_NAME_WORDS:  # 'Pétition soutenue par un Super contributeur'
+        return len(words) >= 3 and lower >= 2
+    return lower >= 2
 
 
 # --- what kind of credit ------------------------------------------------------------------------
@@ -197,4 +227,8 @@ def looks_like_organisation(name: str, site_names: tuple[str, ...] = ()) -> bool
             continue
         if squashed == site_squashed or (" " not in key and len(squashed) > 3 and squashed in site_squashed):
             return True
+        site_words = _ARTICLES.sub("", name_key(site)).split()
+        if len(site_words) >= 2 and len(key.split()) > 2 and key.split()[:2] == site_words[:2]:
+            return True  # 'Global Voices Latin America' on 'Global Voices auf Deutsch'
+
     return bool(_ORG_WORDS.search(name))
