@@ -60,7 +60,7 @@ from syndicate.adapters.local import SqliteStateStore
 from syndicate.dedup.groups import Link, best_containers, groups, smaller, title_similarity
 from syndicate.dedup.index import DEFAULT_MIN_CONTAINMENT, LshIndex
 from syndicate.dedup.minhash import Fingerprint
-from syndicate.dedup.text import normalize_text, shingles
+from syndicate.dedup.text import common_shingles, normalize_text, shingles
 
 ROOT = Path(__file__).resolve().parents[1]
 # The request counter is a test helper (tests/fixtures/counting.py), not part of the package.
@@ -685,9 +685,20 @@ class QualityResult:
     negative_containment: list[float] = field(default_factory=list)
 
 
-def run_quality(corpus: Corpus, state_path: Path, seed: int, clock: ExtractionClock) -> QualityResult:
+def partner_boilerplate(corpus: Corpus, min_share: float) -> frozenset[str]:
+    """Each partner's common shingles (`text.common_shingles` over its pages in the corpus), as
+    `LshIndex(ignore_shingles=...)` would get them from a partner's recent pages."""
+    by_partner: dict[str, list[str]] = {}
+    for art in corpus.articles:
+        by_partner.setdefault(art.partner, []).append(art.text())
+    return frozenset().union(*(common_shingles(texts, min_share) for texts in by_partner.values()))
+
+
+def run_quality(
+    corpus: Corpus, state_path: Path, seed: int, clock: ExtractionClock, ignore: frozenset[str] = frozenset()
+) -> QualityResult:
     counting = CountingStateStore(SqliteStateStore(state_path))
-    index = LshIndex(counting)
+    index = LshIndex(counting, ignore_shingles=ignore)
     order = list(corpus.articles)
     random.Random(seed + 1).shuffle(order)
     texts = {a.doc_id: a.text() for a in order}
@@ -884,6 +895,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="a small corpus: a few seconds, for the test suite")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--ignore-boilerplate", type=float, metavar="SHARE", default=None,
+        help="drop each partner's shingles found in at least SHARE of its pages before fingerprinting",
+    )
     args = parser.parse_args(argv)
     if args.quick:
         n_base, n_var, n_other, n_partial, n_real, sizes, probes = 400, 120, 120, 60, 30, [200, 1000], 30
@@ -910,7 +925,11 @@ def main(argv: list[str] | None = None) -> int:
         tempfile.TemporaryDirectory(prefix="dedup-bench-") as tmp,
         tempfile.TemporaryDirectory(prefix="dedup-bench-", dir=shm if shm.is_dir() else None) as fast_tmp,
     ):
-        q = run_quality(corpus, Path(tmp) / "quality.sqlite", args.seed, clock)
+        ignore: frozenset[str] = frozenset()
+        if args.ignore_boilerplate is not None:
+            ignore = partner_boilerplate(corpus, args.ignore_boilerplate)
+            print(f"ignoring {len(ignore)} boilerplate shingles (in >= {args.ignore_boilerplate} of a partner's pages)")
+        q = run_quality(corpus, Path(tmp) / "quality.sqlite", args.seed, clock, ignore)
         t1 = time.perf_counter()
         s = run_scale(sizes, probes, Path(fast_tmp) / "scale.sqlite", args.seed)
         scale_s = time.perf_counter() - t1
