@@ -24,8 +24,8 @@ QUOTED = (
 
 def _sentences(seed: int, n: int) -> str:
     rng = random.Random(seed)
-    words = ("grain port loans railway tariff customs pipeline election border minister treaty bank steel "
-             "coal solar harbour visa court strike budget census drought festival").split()
+    words = ["grain", "port", "loans", "railway", "tariff", "customs", "pipeline", "election", "border",
+             "minister", "treaty", "bank", "steel", "coal", "solar", "harbour", "visa", "court", "strike"]
     return " ".join(" ".join(rng.choice(words) for _ in range(12)).capitalize() + "." for _ in range(n))
 
 

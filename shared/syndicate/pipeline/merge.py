@@ -7,6 +7,12 @@ one sees the other; the merged record is then written under a lease on its id, r
 its members under the lease, so a merge that saw fewer copies can never overwrite one that
 saw more. A merge that moves the canonical URL (an earlier original arrives later) retires
 the old record.
+
+Which copies make one record is `dedup.groups`' rule, recomputed over every copy the arrival
+touches (its matches and all members of their records): similar copies join transitively, a
+copy matched by containment only joins its best container alone. So an arrival can also
+take a copy out of a record (an excerpt whose original just arrived leaves the article that
+merely quotes it); every record whose copies changed is rewritten, under its own lease.
 """
 
 from __future__ import annotations
