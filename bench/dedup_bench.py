@@ -57,9 +57,10 @@ from itertools import combinations
 from pathlib import Path
 
 from syndicate.adapters.local import SqliteStateStore
+from syndicate.dedup.groups import Link, best_containers, groups, smaller, title_similarity
 from syndicate.dedup.index import DEFAULT_MIN_CONTAINMENT, LshIndex
 from syndicate.dedup.minhash import Fingerprint
-from syndicate.dedup.text import normalize_text, shingles
+from syndicate.dedup.text import common_shingles, normalize_text, shingles
 
 ROOT = Path(__file__).resolve().parents[1]
 # The request counter is a test helper (tests/fixtures/counting.py), not part of the package.
@@ -684,13 +685,28 @@ class QualityResult:
     negative_containment: list[float] = field(default_factory=list)
 
 
-def run_quality(corpus: Corpus, state_path: Path, seed: int, clock: ExtractionClock) -> QualityResult:
+def partner_boilerplate(corpus: Corpus, min_share: float) -> frozenset[str]:
+    """Each partner's common shingles (`text.common_shingles` over its pages in the corpus), as
+    `LshIndex(ignore_shingles=...)` would get them from a partner's recent pages."""
+    by_partner: dict[str, list[str]] = {}
+    for art in corpus.articles:
+        by_partner.setdefault(art.partner, []).append(art.text())
+    return frozenset().union(*(common_shingles(texts, min_share) for texts in by_partner.values()))
+
+
+def run_quality(
+    corpus: Corpus, state_path: Path, seed: int, clock: ExtractionClock, ignore: frozenset[str] = frozenset()
+) -> QualityResult:
     counting = CountingStateStore(SqliteStateStore(state_path))
-    index = LshIndex(counting)
+    index = LshIndex(counting, ignore_shingles=ignore)
     order = list(corpus.articles)
     random.Random(seed + 1).shuffle(order)
     texts = {a.doc_id: a.text() for a in order}
+    titles = {a.doc_id: a.title for a in order}
     found: dict[frozenset[str], float] = {}
+    similar: list[tuple[str, str]] = []
+    contained: list[Link] = []
+    stored_fps: dict[str, Fingerprint] = {}
     lookup_reads = lookup_writes = add_reads = add_writes = 0
     fp_time = elapsed = 0.0
     for i, art in enumerate(order):
@@ -702,6 +718,15 @@ def run_quality(corpus: Corpus, state_path: Path, seed: int, clock: ExtractionCl
         counting.reset()
         for match in index.find_duplicates(art.doc_id, fp):
             found[frozenset((art.doc_id, match.doc_id))] = match.jaccard
+            if match.jaccard >= index.min_jaccard:
+                similar.append((art.doc_id, match.doc_id))
+            else:  # containment only: a link from the smaller copy to its container
+                other = stored_fps[match.doc_id]
+                small, large = (art.doc_id, match.doc_id) if smaller(art.doc_id, fp, match.doc_id, other) else (
+                    match.doc_id, art.doc_id)
+                contained.append(Link(small, large, match.containment,
+                                      title_similarity(titles[small], titles[large])))
+        stored_fps[art.doc_id] = fp
         lookup_reads += counting.reads
         lookup_writes += counting.writes
         counting.reset()
@@ -710,25 +735,22 @@ def run_quality(corpus: Corpus, state_path: Path, seed: int, clock: ExtractionCl
         add_writes += counting.writes
         elapsed += time.perf_counter() - start
     n = len(order)
-    # The pipeline merges whole groups (a copy joins every record its matches belong to), so a
-    # pair counts as merged when found matches connect it, directly or through other copies.
-    parent: dict[str, str] = {}
+    # The pipeline merges whole groups (dedup.groups: similarity links transitively, and each
+    # copy's one best containment link), so a pair counts as merged when it ends in one group.
     direct = dict(found)
-
-    def root(doc: str) -> str:
-        while parent.get(doc, doc) != doc:
-            doc = parent[doc]
-        return doc
-
-    for pair in list(found):
-        a, b = sorted(pair)
-        parent[root(a)] = root(b)
-    members: dict[str, list[str]] = {}
-    for doc in {d for pair in found for d in pair}:
-        members.setdefault(root(doc), []).append(doc)
-    for docs in members.values():
+    found = {p: j for p, j in found.items() if j >= index.min_jaccard}  # kept only if grouped below
+    for docs in groups(stored_fps, similar, contained):
         for pair in combinations(sorted(docs), 2):
-            found.setdefault(frozenset(pair), 0.0)  # joined through the group
+            found.setdefault(frozenset(pair), direct.get(frozenset(pair), 0.0))
+    # Copies contained in texts of different articles: where the choice of one container
+    # decides between a merge and a false merge (the one-paragraph excerpt quoted elsewhere).
+    best = best_containers(contained)
+    for doc in sorted(best):
+        rivals = sorted((lk for lk in contained if lk.small == doc), key=lambda lk: lk.large)
+        if len({corpus.cluster[lk.large] for lk in rivals}) > 1:
+            print(f"  {doc} contained in other articles: " + ", ".join(
+                f"{lk.large}{' (chosen)' if best[doc] == lk else ''} share {lk.containment:.3f} "
+                f"title {lk.title_similarity:.2f}" for lk in rivals))
 
     truth = corpus.true_pairs()
     true_found = [p for p in found if p in truth]
@@ -873,6 +895,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="a small corpus: a few seconds, for the test suite")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--ignore-boilerplate", type=float, metavar="SHARE", default=None,
+        help="drop each partner's shingles found in at least SHARE of its pages before fingerprinting",
+    )
     args = parser.parse_args(argv)
     if args.quick:
         n_base, n_var, n_other, n_partial, n_real, sizes, probes = 400, 120, 120, 60, 30, [200, 1000], 30
@@ -899,7 +925,11 @@ def main(argv: list[str] | None = None) -> int:
         tempfile.TemporaryDirectory(prefix="dedup-bench-") as tmp,
         tempfile.TemporaryDirectory(prefix="dedup-bench-", dir=shm if shm.is_dir() else None) as fast_tmp,
     ):
-        q = run_quality(corpus, Path(tmp) / "quality.sqlite", args.seed, clock)
+        ignore: frozenset[str] = frozenset()
+        if args.ignore_boilerplate is not None:
+            ignore = partner_boilerplate(corpus, args.ignore_boilerplate)
+            print(f"ignoring {len(ignore)} boilerplate shingles (in >= {args.ignore_boilerplate} of a partner's pages)")
+        q = run_quality(corpus, Path(tmp) / "quality.sqlite", args.seed, clock, ignore)
         t1 = time.perf_counter()
         s = run_scale(sizes, probes, Path(fast_tmp) / "scale.sqlite", args.seed)
         scale_s = time.perf_counter() - t1

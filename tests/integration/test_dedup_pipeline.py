@@ -3,6 +3,7 @@ duplicates collapse, changed articles become versions, concurrent ingests make o
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import threading
@@ -10,6 +11,7 @@ import urllib.request
 from typing import Any
 
 from syndicate import pipeline
+from syndicate.dedup.urls import record_id
 from syndicate.registry import load_registry
 from syndicate.services import Services
 
@@ -226,3 +228,58 @@ def test_an_excerpt_and_its_full_text_make_one_record_in_both_orders(make_servic
                          "date_published": placement["date_published"], "excerpt": True}
     assert ext["version"] == 2, "the full text replaced the excerpt's record as a new version"
     assert [i["url"] for i in published(excerpt_first) if "wait-and-see" in i["url"]] == [site_server.url(LSE_SEED)]
+
+
+EVENT = "/cgsp/2022/01/20/chinese-firms-in-kazakhstan-count-the-cost-of-unrest/"
+
+
+def paragraphs_of(html: str) -> tuple[int, int, list[str]]:
+    """Where the page's entry content starts and ends, and its paragraphs."""
+    start = html.index('<div class="entry-content">')
+    end = html.index("</div>", start)
+    return start, end, re.findall(r"<p>.*?</p>", html[start:end], flags=re.S)
+
+
+def test_an_excerpt_that_another_article_quotes_never_joins_the_two(make_services, demo_registry, site_server):
+    """Issue 14 follow-up: the CGSP copy of the seed article carries one paragraph only, and a
+    different CGSP report of the same events quotes exactly that paragraph. The excerpt is
+    contained in both; it joins its original (whose headline it has), and the quoting report
+    stays its own record, in every arrival order (also when the excerpt comes first and the
+    quoting report before the original: the excerpt then moves to the original)."""
+    pages: dict[str, str] = {}
+    for path in (CGSP_SEED, EVENT):
+        with urllib.request.urlopen(site_server.url(path), timeout=10) as response:  # loopback
+            pages[path] = response.read().decode()
+    start, end, seed_paragraphs = paragraphs_of(pages[CGSP_SEED])
+    quoted = next(p for p in seed_paragraphs if p.startswith("<p>What China has built is considerable"))
+    excerpt = pages[CGSP_SEED][:start] + '<div class="entry-content">\n' + quoted + "\n" + pages[CGSP_SEED][end:]
+    e_start, e_end, event_paragraphs = paragraphs_of(pages[EVENT])
+    assert len(event_paragraphs) >= 3, "the demo page changed: pick the quoting report again"
+    body = "\n".join([*event_paragraphs[:2], quoted, *event_paragraphs[2:]])
+    quoting = pages[EVENT][:e_start] + '<div class="entry-content">\n' + body + "\n" + pages[EVENT][e_end:]
+    site_server.route(CGSP_SEED, body=excerpt, content_type="text/html")
+    site_server.route(EVENT, body=quoting, content_type="text/html")
+    registry = load_registry(demo_registry)
+    original, quote, part = site_server.url(LSE_SEED), site_server.url(EVENT), site_server.url(CGSP_SEED)
+
+    outcomes = {}
+    for order in itertools.permutations((LSE_SEED, EVENT, CGSP_SEED)):
+        name = "-".join(p.strip("/").split("/")[0] + str(len(p)) for p in order)
+        svc = make_services(registry, name)
+        bodies = messages(svc)
+        for path in order:
+            pipeline.ingest_message(svc, bodies[path])
+        pipeline.publish_pending(svc)
+        items = {i["url"]: i for i in published(svc) if i["url"] in (original, quote, part)}
+        outcome = {
+            url: sorted((p["url"], bool(p.get("excerpt"))) for p in item["_syndicate"].get("also_published_at") or [])
+            for url, item in items.items()
+        }
+        assert outcome == {original: [(part, True)], quote: []}, order
+        fps = {url: svc.index.get(record_id(url)) for url in (original, quote, part)}
+        assert all(fps.values())
+        for container in (original, quote):  # the case: the excerpt is a duplicate of both
+            assert svc.index.is_duplicate(fps[part], fps[container]) is not None, container  # type: ignore[arg-type]
+        outcomes[order] = outcome
+        assert len(svc.db.copies.members(items[quote]["id"])) == 1, "the quoting report's record has it alone"
+    assert len({json.dumps(o, sort_keys=True) for o in outcomes.values()}) == 1

@@ -7,6 +7,12 @@ one sees the other; the merged record is then written under a lease on its id, r
 its members under the lease, so a merge that saw fewer copies can never overwrite one that
 saw more. A merge that moves the canonical URL (an earlier original arrives later) retires
 the old record.
+
+Which copies make one record is `dedup.groups`' rule, recomputed over every copy the arrival
+touches (its matches and all members of their records): similar copies join transitively, a
+copy matched by containment only joins its best container alone. So an arrival can also
+take a copy out of a record (an excerpt whose original just arrived leaves the article that
+merely quotes it); every record whose copies changed is rewritten, under its own lease.
 """
 
 from __future__ import annotations
@@ -16,6 +22,8 @@ import json
 from dataclasses import dataclass
 
 from ..clock import iso_z
+from ..dedup.groups import groups as cut_into_groups
+from ..dedup.groups import links_between
 from ..dedup.merge import Copy, merge_copies, partial_copies
 from ..dedup.minhash import Fingerprint
 from ..model import Record
@@ -75,32 +83,113 @@ def merge_and_store(
         svc.index.add(copy_id, fp)
     mine = Loaded(stored, copy_record)
     copies, groups = _gather(svc, copy_id, fp, mine)
-    excerpts = _excerpts(svc, copies, copy_id, fp)
-    merged = merge_copies([_copy_of(copies[m].record, ranks, m in excerpts) for m in sorted(copies)])
-    token = svc.db.leases.acquire(merged.id, min(LEASE_SECONDS, deadline()))
-    if token is None:
-        raise MergeBusy(f"record {merged.id} is being merged by another ingest")
+    parts = _plan(svc, copies, copy_id, fp, ranks)
+    held = _acquire(svc, sorted({p.record.id for p in _to_write(parts, copies, copy_id)}), deadline)
     try:
-        if _join_late_members(svc, merged.id, copies):  # a concurrent ingest joined since we gathered
-            excerpts = _excerpts(svc, copies, copy_id, fp)
-            merged = merge_copies([_copy_of(copies[m].record, ranks, m in excerpts) for m in sorted(copies)])
+        if any([_join_late_members(svc, g, copies) for g in sorted(groups | held.keys())]):
+            # a concurrent ingest joined since we gathered: decide again on everything
+            parts = _plan(svc, copies, copy_id, fp, ranks)
+            if not {p.record.id for p in _to_write(parts, copies, copy_id)} <= held.keys():
+                raise MergeBusy(f"the records around {copy_id} changed while it was being merged")
+        writing = _to_write(parts, copies, copy_id)
+        old = _old_members(copies)
+        gone = sorted(old.keys() - {p.record.id for p in parts})  # records whose copies all went elsewhere
         at = iso_z(svc.now())
         # A record that moves to another id (its original turned up) stays one article: its
         # version goes on from the record it replaces, whichever copy arrived first.
-        replaced = [meta.version for g in sorted(groups - {merged.id}) if (meta := svc.db.records.get(g))]
-        with svc.db.batch():  # memberships, retirements, the record's index item and pending mark: one write
-            for member in sorted(copies):
-                copies[member].stored.published_as = merged.id
-                svc.db.copies.put(member, copies[member].stored)
-                svc.db.copies.add_member(merged.id, member, at)
-            for group in sorted(groups - {merged.id}):
+        replaced = {
+            p.record.id: max((meta.version for g in gone if old[g] & p.members and (meta := svc.db.records.get(g))),
+                             default=0)
+            for p in writing
+        }
+        stored_records: dict[str, Stored] = {}
+        with svc.db.batch():  # memberships, retirements, the records' index items and pending marks: one write
+            for part in writing:
+                for member in sorted(part.members):
+                    copies[member].stored.published_as = part.record.id
+                    svc.db.copies.put(member, copies[member].stored)
+                    svc.db.copies.add_member(part.record.id, member, at)
+                for member in sorted(old.get(part.record.id, frozenset()) - part.members):
+                    svc.db.copies.remove_member(part.record.id, member)  # it moved to its best container
+            for group in gone:
                 _retire(svc, group, at)
-            stored_record = _store_record(svc, merged, max(replaced, default=0), modified_at=modified_at)
-        if stored_record.changed and len(copies) > 1 and (known is None or known.published_as != merged.id):
+            for part in writing:
+                stored_records[part.record.id] = _store_record(
+                    svc, part.record, replaced[part.record.id], modified_at=modified_at
+                )
+        (own,) = (p for p in parts if copy_id in p.members)
+        stored_record = stored_records[own.record.id]
+        if stored_record.changed and len(own.members) > 1 and (known is None or known.published_as != own.record.id):
             stored_record.kind = "duplicate"  # this copy joined a record other copies make
         return stored_record
     finally:
-        svc.db.leases.release(merged.id, token)
+        for record_id, token in held.items():
+            svc.db.leases.release(record_id, token)
+
+
+@dataclass
+class Part:
+    """One record-to-be among the copies an arrival touched: its copies and the merged record."""
+
+    members: frozenset[str]
+    record: Record
+
+
+def _plan(
+    svc: Services, copies: dict[str, Loaded], copy_id: str, fp: Fingerprint, ranks: dict[str, tuple[str, int]]
+) -> list[Part]:
+    """The gathered copies cut into records by `dedup.groups` (usually one: this copy's), each
+    merged. A copy only contained in others joins its best container alone, so a one-paragraph
+    excerpt quoted by another article never joins that article to its original; and a copy
+    whose better container just arrived leaves the record it was in."""
+    fps = _fingerprints(svc, copies, copy_id, fp)
+    titles = {member: loaded.record.title for member, loaded in copies.items()}
+    index = svc.index
+
+    def decide(a: Fingerprint, b: Fingerprint) -> tuple[float, float] | None:
+        found = index.is_duplicate(a, b)
+        return None if found is None else (found.jaccard, found.containment)
+
+    similar, contained = links_between(fps, titles, decide, index.min_jaccard)
+    for member in sorted(set(copies) - set(fps)):  # its add is under way: it stays where it is
+        group = copies[member].stored.published_as
+        if group:
+            similar += [(member, m) for m in sorted(copies) if m != member and copies[m].stored.published_as == group]
+    parts = []
+    for members in cut_into_groups(copies, similar, contained):
+        excerpts = partial_copies({m: fps[m] for m in members if m in fps}, index.min_containment)
+        merged = merge_copies([_copy_of(copies[m].record, ranks, m in excerpts) for m in sorted(members)])
+        parts.append(Part(members, merged))
+    return parts
+
+
+def _old_members(copies: dict[str, Loaded]) -> dict[str, frozenset[str]]:
+    """The records the gathered copies were published as, with those of their copies."""
+    old: dict[str, set[str]] = {}
+    for member, loaded in copies.items():
+        if loaded.stored.published_as:
+            old.setdefault(loaded.stored.published_as, set()).add(member)
+    return {g: frozenset(m) for g, m in old.items()}
+
+
+def _to_write(parts: list[Part], copies: dict[str, Loaded], copy_id: str) -> list[Part]:
+    """This copy's record, and every other one whose copies changed (one left, or joined)."""
+    old = _old_members(copies)
+    return [p for p in parts if copy_id in p.members or old.get(p.record.id) != p.members]
+
+
+def _acquire(svc: Services, record_ids: list[str], deadline: Deadline) -> dict[str, str]:
+    """The merge leases on `record_ids` (sorted, so two ingests never wait on each other in a
+    circle), or MergeBusy with none held."""
+    held: dict[str, str] = {}
+    for record_id in record_ids:
+        token = svc.db.leases.acquire(record_id, min(LEASE_SECONDS, deadline()))
+        if token is None:
+            for name, mine in held.items():
+                svc.db.leases.release(name, mine)
+            raise MergeBusy(f"record {record_id} is being merged by another ingest")
+        held[record_id] = token
+    return held
 
 
 def _load(svc: Services, copy_id: str) -> Loaded | None:
@@ -139,16 +228,14 @@ def _join_late_members(svc: Services, record_id: str, copies: dict[str, Loaded])
     return added
 
 
-def _excerpts(svc: Services, copies: dict[str, Loaded], copy_id: str, fp: Fingerprint) -> set[str]:
-    """The copies that carry only part of the article, judged on their stored fingerprints
-    (one read each; a copy whose fingerprint is missing counts as complete)."""
-    if len(copies) < 2:
-        return set()
+def _fingerprints(svc: Services, copies: dict[str, Loaded], copy_id: str, fp: Fingerprint) -> dict[str, Fingerprint]:
+    """The gathered copies' stored fingerprints (one read each; this copy's is `fp`). A copy
+    whose fingerprint is missing is left out: its add is still under way."""
     fps = {copy_id: fp}
     for member in sorted(copies):
         if member != copy_id and (stored := svc.index.get(member)) is not None:
             fps[member] = stored
-    return partial_copies(fps, svc.index.min_containment)
+    return fps
 
 
 def _copy_of(record: Record, ranks: dict[str, tuple[str, int]], excerpt: bool = False) -> Copy:

@@ -50,6 +50,10 @@ class CopyTable(Partition[StoredCopy]):
     def add_member(self, record_id: str, copy_id: str, at: str) -> None:
         self.table.put(MEMBERS_PREFIX + record_id, copy_id, to_item(Membership(at)))
 
+    def remove_member(self, record_id: str, copy_id: str) -> None:
+        """`copy_id` left the record (its best container arrived elsewhere: dedup/groups.py)."""
+        self.table.delete(MEMBERS_PREFIX + record_id, copy_id)
+
     def clear_members(self, record_id: str) -> None:
         for copy_id in self.members(record_id):
             self.table.delete(MEMBERS_PREFIX + record_id, copy_id)
