@@ -343,30 +343,19 @@ class SqliteStateStore(BatchedWrites, _SqliteFile):
             self._add_member(conn, pk, sk, member)
 
     def _add_member(self, conn: sqlite3.Connection, pk: str, sk: str, member: str) -> None:
-        self._add_members(conn, [(pk, sk, member)])
-
-    def _add_members(self, conn: sqlite3.Connection, adds: list[tuple[str, str, str]]) -> None:
-        """Insert set members, then check the size of each set that changed: one grouped
-        SELECT for all of them (a batch adds ~95 members, one per LSH band and containment key)."""
-        changed: dict[tuple[str, str], None] = {}
-        for pk, sk, member in adds:
-            cursor = conn.execute("INSERT OR IGNORE INTO sets (pk, sk, member) VALUES (?, ?, ?)", (pk, sk, member))
-            if cursor.rowcount == 1:  # already a member: nothing changed
-                changed[(pk, sk)] = None
-        keys = list(changed)
-        for start in range(0, len(keys), _SET_KEYS_PER_SELECT):
-            chunk = keys[start : start + _SET_KEYS_PER_SELECT]
-            where = " OR ".join(["(pk = ? AND sk = ?)"] * len(chunk))
-            params = [part for key in chunk for part in key]
-            sql = f"SELECT pk, sk, SUM(LENGTH(CAST(member AS BLOB))) FROM sets WHERE {where} GROUP BY pk, sk"
-            for pk, sk, members_bytes in conn.execute(sql, params):
-                size = sum(len(s.encode("utf-8")) for s in ("pk", pk, "sk", sk, SET_ATTRIBUTE)) + int(members_bytes)
-                if size > MAX_ITEM_BYTES:
-                    raise StorageError(
-                        f"state table {self.path}: set ({pk!r}, {sk!r}) would be {size} bytes, "
-                        f"over the {MAX_ITEM_BYTES}-byte limit DynamoDB enforces",
-                        code="ValidationException",
-                    )
+        cursor = conn.execute("INSERT OR IGNORE INTO sets (pk, sk, member) VALUES (?, ?, ?)", (pk, sk, member))
+        if cursor.rowcount != 1:
+            return  # already a member: nothing changed
+        (members_bytes,) = conn.execute(
+            "SELECT COALESCE(SUM(LENGTH(CAST(member AS BLOB))), 0) FROM sets WHERE pk = ? AND sk = ?", (pk, sk)
+        ).fetchone()
+        size = sum(len(s.encode("utf-8")) for s in ("pk", pk, "sk", sk, SET_ATTRIBUTE)) + int(members_bytes)
+        if size > MAX_ITEM_BYTES:
+            raise StorageError(
+                f"state table {self.path}: set ({pk!r}, {sk!r}) would be {size} bytes, "
+                f"over the {MAX_ITEM_BYTES}-byte limit DynamoDB enforces",
+                code="ValidationException",
+            )
 
     def remove_from_set(self, pk: str, sk: str, member: str) -> None:
         _validate_member(pk, sk, member)
@@ -378,11 +367,7 @@ class SqliteStateStore(BatchedWrites, _SqliteFile):
     def _apply_batch(self, ops: list[WriteOp]) -> None:
         """Every held write in one transaction: all of them or (on any error) none."""
         with self._transaction() as conn:
-            adds: list[tuple[str, str, str]] = []  # set additions go in together (see _add_members)
             for op in ops:
-                if op.kind != "add" and adds:
-                    self._add_members(conn, adds)
-                    adds = []
                 if op.kind == "put":
                     conn.execute(
                         "INSERT OR REPLACE INTO items (pk, sk, data) VALUES (?, ?, ?)", (op.pk, op.sk, op.text)
@@ -390,13 +375,11 @@ class SqliteStateStore(BatchedWrites, _SqliteFile):
                 elif op.kind == "delete":
                     conn.execute("DELETE FROM items WHERE pk = ? AND sk = ?", (op.pk, op.sk))
                 elif op.kind == "add":
-                    adds.append((op.pk, op.sk, op.member))
+                    self._add_member(conn, op.pk, op.sk, op.member)
                 else:
                     conn.execute(
                         "DELETE FROM sets WHERE pk = ? AND sk = ? AND member = ?", (op.pk, op.sk, op.member)
                     )
-            if adds:
-                self._add_members(conn, adds)
 
     def get_sets(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], set[str]]:
         """One SELECT per 400 keys (one for the index's 32 bands), each key an index lookup."""
