@@ -11,6 +11,10 @@ zipped per layer (AWS allows 50 MB zipped, 250 MB unzipped for all layers togeth
              with the local backend, an empty registry and the sample event events/<name>.json.
              The process times `import app` and then `app.handler(event, context)`; the
              interpreter's own start-up is not counted (Lambda's INIT starts at the import).
+             It imports from the built layer plus boto3 (what the Lambda runtime provides)
+             and the standard library only (`-I -S`): this interpreter's environment holds
+             packages the layer does not, and httpx, for one, imports rich when it is there.
+             With `--no-layer`, from this environment and shared/ instead.
              Run `--repeat` times; the best is reported (the rest is a busy machine's noise).
 * layer    : `pip install --target` of shared/requirements.txt with that interpreter's pip
              (PyPI), plus shared/syndicate, laid out as the layer's python/ folder; its size
@@ -39,9 +43,9 @@ HANDLERS = ("poll", "ingest", "publish")
 
 # Runs inside the fresh interpreter: time the import and the first event, print JSON.
 PROBE = r"""
-import json, sys, time
+import json, os, sys, time
 t0 = time.perf_counter()
-sys.path.insert(0, sys.argv[1])
+sys.path[:0] = [sys.argv[1], *filter(None, os.environ.get("PROBE_PATHS", "").split(os.pathsep))]
 import app
 t1 = time.perf_counter()
 class Context:
@@ -56,14 +60,20 @@ except Exception as exc:  # the time to a first answer counts, whatever the answ
     error = f"{type(exc).__name__}: {exc}"
 t2 = time.perf_counter()
 xray = "aws_xray_sdk" in sys.modules
-print(json.dumps({"import_s": t1 - t0, "first_event_s": t2 - t0, "error": error, "xray_loaded": xray}))
+heavy = sorted(m for m in ("boto3", "httpx", "feedparser", "trafilatura", "tantivy", "rich") if m in sys.modules)
+print(json.dumps({"import_s": t1 - t0, "first_event_s": t2 - t0, "error": error, "xray_loaded": xray,
+                  "modules": len(sys.modules), "heavy": heavy}))
 """
 
 EMPTY_REGISTRY = "partners: []\n"
 
 
-def time_handler(python: Path, name: str, workdir: Path) -> dict[str, object]:
-    """One fresh process: import functions/<name>/app.py and handle events/<name>.json."""
+def time_handler(python: Path, name: str, workdir: Path, paths: list[Path] | None = None) -> dict[str, object]:
+    """One fresh process: import functions/<name>/app.py and handle events/<name>.json.
+
+    `paths`: import only from these folders (the built layer and the runtime's boto3) and the
+    standard library, as Lambda does; else from this interpreter's environment and shared/.
+    """
     registry = workdir / "partners.yaml"
     registry.write_text(EMPTY_REGISTRY, encoding="utf-8")
     env = {
@@ -76,8 +86,13 @@ def time_handler(python: Path, name: str, workdir: Path) -> dict[str, object]:
         "POWERTOOLS_METRICS_NAMESPACE": "syndicate-bench",
         "AWS_DEFAULT_REGION": "eu-west-1",
     }
+    flags: list[str] = []
+    if paths:
+        # -I -S: no site-packages, no PYTHONPATH; the probe puts exactly `paths` on sys.path
+        flags = ["-I", "-S"]
+        env["PROBE_PATHS"] = os.pathsep.join(map(str, paths))
     proc = subprocess.run(
-        [str(python), "-c", PROBE, str(REPO / "functions" / name), str(REPO / "events" / f"{name}.json")],
+        [str(python), *flags, "-c", PROBE, str(REPO / "functions" / name), str(REPO / "events" / f"{name}.json")],
         capture_output=True, text=True, env=env, cwd=workdir, timeout=120, check=False,
     )
     lines = [line for line in proc.stdout.splitlines() if line.startswith("{")]
@@ -97,6 +112,21 @@ def build_layer(python: Path, dest: Path) -> Path:
     )
     shutil.copytree(REPO / "shared" / "syndicate", target / "syndicate",
                     ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    return target
+
+
+def build_runtime(python: Path, dest: Path) -> Path:
+    """What the Lambda Python runtime itself provides to a handler: boto3 (at the version this
+    interpreter has, or the latest)."""
+    found = subprocess.run(
+        [str(python), "-c", "import boto3; print(boto3.__version__)"], capture_output=True, text=True, check=False
+    ).stdout.strip()
+    target = dest / "runtime"
+    subprocess.run(
+        [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-compile",
+         "--target", str(target), f"boto3=={found}" if found else "boto3"],
+        check=True, timeout=900,
+    )
     return target
 
 
@@ -120,29 +150,36 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     version = subprocess.run([str(args.python), "-c", "import sys; print(sys.version.split()[0])"],
                              capture_output=True, text=True, check=True).stdout.strip()
-    print(f"handlers, fresh Python {version} process each, best of {args.repeat}:")
     slowest = ("", 0.0)
+    largest = 0.0
     with tempfile.TemporaryDirectory(prefix="syndicate-cold-") as tmp:
-        for name in HANDLERS:
-            runs = []
-            for i in range(args.repeat):
-                work = Path(tmp) / f"{name}-{i}"
-                work.mkdir()
-                runs.append(time_handler(args.python, name, work))
-            best = min(runs, key=lambda r: float(r["first_event_s"]))  # type: ignore[arg-type]
-            first = float(best["first_event_s"])  # type: ignore[arg-type]
-            print(f"  {name:8s} import {float(best['import_s']):.3f} s  import-to-first-event {first:.3f} s"  # type: ignore[arg-type]
-                  f"  X-Ray SDK loaded: {best['xray_loaded']}" + (f"  ({best['error']})" if best["error"] else ""))
-            if first > slowest[1]:
-                slowest = (name, first)
-        largest = 0.0
+        paths: list[Path] | None = None
         if not args.no_layer:
+            # The layer first: the handlers are then timed importing from it (and the runtime's
+            # boto3) only, as in Lambda. This interpreter's environment may hold packages the
+            # layer does not, which change what gets imported (httpx loads rich when present).
             target = build_layer(args.python, Path(tmp) / "layer")
             unzipped = folder_bytes(target) / 1e6
             zipped = zipped_bytes(target, Path(tmp) / "layer.zip") / 1e6
             print(f"layer SyndicateLayer (shared/requirements.txt + shared/syndicate): "
                   f"{unzipped:.1f} MB unzipped, {zipped:.1f} MB zipped")
             largest = zipped
+            paths = [target, build_runtime(args.python, Path(tmp))]
+        where = "the built layer and boto3 only" if paths else "this environment and shared/"
+        print(f"handlers, fresh Python {version} process each, importing from {where}, best of {args.repeat}:")
+        for name in HANDLERS:
+            runs = []
+            for i in range(args.repeat):
+                work = Path(tmp) / f"{name}-{i}"
+                work.mkdir()
+                runs.append(time_handler(args.python, name, work, paths))
+            best = min(runs, key=lambda r: float(r["first_event_s"]))  # type: ignore[arg-type]
+            first = float(best["first_event_s"])  # type: ignore[arg-type]
+            print(f"  {name:8s} import {float(best['import_s']):.3f} s  import-to-first-event {first:.3f} s"  # type: ignore[arg-type]
+                  f"  X-Ray SDK loaded: {best['xray_loaded']}  modules: {best['modules']} ({', '.join(best['heavy'])})"  # type: ignore[arg-type]
+                  + (f"  ({best['error']})" if best["error"] else ""))
+            if first > slowest[1]:
+                slowest = (name, first)
     print(f"slowest_handler_s={slowest[1]:.3f} ({slowest[0]}) largest_layer_zipped_mb={largest:.1f}")
     return 0
 

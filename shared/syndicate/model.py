@@ -18,8 +18,11 @@ Republish = Literal["full", "excerpt", "link"]
 JSONFEED_VERSION = "https://jsonfeed.org/version/1.1"
 
 
+# Each model's validator is built on its first use, not at import (pydantic's `defer_build`):
+# a Lambda handler uses a few of these models, and building all of them cost ~0.1 s of
+# every cold start (issue 13).
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 class Author(_Strict):
@@ -98,7 +101,7 @@ class Record(BaseModel):
     excerpt or a link, `content_text` carries the excerpt (or the attribution line) instead.
     """
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, defer_build=True)
 
     id: str = Field(min_length=1, description="stable, derived from the canonical URL")
     url: str
@@ -140,6 +143,8 @@ class Record(BaseModel):
 class FeedEntry(BaseModel):
     """One entry of a partner feed, normalized from whatever feedparser gave us."""
 
+    model_config = ConfigDict(defer_build=True)
+
     url: str
     guid: str | None = None
     title: str = ""
@@ -154,7 +159,7 @@ class FeedEntry(BaseModel):
 class ArticleMessage(BaseModel):
     """The body of one ArticleQueue message: an entry that is new or changed since last poll."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     partner: str
     feed_url: str
@@ -169,6 +174,8 @@ class Article(BaseModel):
     `authors` are the page's own (JSON-LD, meta, rel=author, author boxes, body byline),
     already merged; the feed's are merged in later, when the record is built.
     """
+
+    model_config = ConfigDict(defer_build=True)
 
     url: str
     title: str | None = None

@@ -7,16 +7,18 @@ The AWS adapters are imported lazily so the local default never needs boto3.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from .config import REGISTRY_KEY, RegistryNotFound, RegistrySource
-from .fetch import AddressPolicy, HttpClient
-from .fetch.guard import allowed_networks
 from .registry import Registry
 from .search import SearchIndex
 from .services import Services, Settings
+
+if TYPE_CHECKING:
+    from .fetch import HttpClient
 
 STATE_DIR = ".state"
 PUBLIC_PREFIX = "public/"
@@ -48,12 +50,40 @@ def http_client(
     SYNDICATE_ALLOW_NETWORKS, empty in a deployed stack) opens private networks for a test
     site, e.g. "172.17.0.1/32" for one on Docker's bridge under `sam local invoke`.
     """
+    from .fetch import AddressPolicy, HttpClient
+    from .fetch.guard import allowed_networks
+
     return HttpClient(
         policy=AddressPolicy(allow_loopback=allow_loopback, allow_networks=allowed_networks(allow_networks)),
         contact_url=contact_url or os.environ.get("SYNDICATE_CONTACT_URL") or None,
         per_host_delay=float(os.environ.get("SYNDICATE_PER_HOST_DELAY", "1.0")),
         per_host_concurrency=2,
     )
+
+
+class _LazyHttpClient:
+    """`http_client(...)`, built on first use: the publish handler never fetches, and building
+    the client imports httpx (issue 13, cold starts). Safe to share between fetch threads."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self._args, self._kwargs = args, kwargs
+        self._client: HttpClient | None = None
+        self._lock = threading.Lock()
+
+    def _get(self) -> HttpClient:
+        if self._client is None:
+            with self._lock:
+                if self._client is None:
+                    self._client = http_client(*self._args, **self._kwargs)
+        return self._client
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._get(), name)
+
+
+def lazy_http_client(allow_loopback: bool = False, allow_networks: str = "") -> HttpClient:
+    """An HttpClient (as `http_client`) that imports and builds itself when first used."""
+    return cast("HttpClient", _LazyHttpClient(allow_loopback, allow_networks=allow_networks))
 
 
 def build_local(
@@ -85,7 +115,7 @@ def build_local(
         idempotency=persistence,
         ingest_guard=ingest_guard(persistence),
         queue=SqliteQueue(db, name="articles"),
-        http=http_client(allow_loopback, allow_networks=allow_networks),
+        http=lazy_http_client(allow_loopback, allow_networks=allow_networks),
         settings=settings,
         search=local_search(state_dir),
     )
@@ -123,7 +153,7 @@ def build_aws(
         queue=aws.SqsQueue(queue_url, client=sqs),
         publish_queue=aws.SqsQueue(publish_queue_url, client=sqs) if publish_queue_url else None,
         dead_letter_queue=aws.SqsQueue(dead_letter_queue_url, client=sqs) if dead_letter_queue_url else None,
-        http=http_client(allow_loopback, allow_networks=allow_networks),
+        http=lazy_http_client(allow_loopback, allow_networks=allow_networks),
         settings=_settings(registry, base_url, default_base_url),
         index_workers=8,  # 32 band queries per lookup: concurrently against DynamoDB
         search=aws_search(bucket, client=s3),
@@ -200,7 +230,10 @@ def services_from_env(environ: Mapping[str, str] = os.environ) -> Services:
     allow_loopback = environ.get("SYNDICATE_ALLOW_LOOPBACK", "") in ("1", "true", "yes")
     try:
         allow_networks = environ.get("SYNDICATE_ALLOW_NETWORKS", "")
-        allowed_networks(allow_networks)  # refuse a bad list before anything is built
+        if allow_networks.strip():  # refuse a bad list before anything is built
+            from .fetch.guard import allowed_networks  # (imports httpcore: only when there is a list)
+
+            allowed_networks(allow_networks)
     except ValueError as exc:
         raise RuntimeError(f"SYNDICATE_ALLOW_NETWORKS: {exc}") from exc
     endpoint = environ.get("AWS_ENDPOINT_URL") or None

@@ -487,6 +487,27 @@ def test_local_state_set_over_the_item_limit_refused(tmp_path: Path) -> None:
     assert len(state.get_sets([("big", "ids")])[("big", "ids")]) == 3
 
 
+def test_local_state_batched_set_adds_check_each_changed_set(tmp_path: Path) -> None:
+    """A batch's set additions are checked together (one grouped size query): the set that
+    would pass the limit is refused, the whole batch with it, and re-adding a member of a set
+    already at its size changes nothing, so it is not refused."""
+    state = SqliteStateStore(tmp_path / "state.sqlite")
+    big = "x" * 100_000
+    for i in range(3):
+        state.add_to_set("big", "ids", f"{i}{big}")
+    with pytest.raises(StorageError, match="'big', 'ids'"), state.batch():
+        for band in range(40):
+            state.add_to_set("lsh", f"band-{band}", "doc-1")
+        state.add_to_set("big", "ids", f"3{big}{big}")
+    assert state.get_sets([("lsh", "band-0")])[("lsh", "band-0")] == set()
+    with state.batch():
+        state.add_to_set("big", "ids", f"0{big}")  # already there
+        for band in range(40):
+            state.add_to_set("lsh", f"band-{band}", "doc-1")
+    sets = state.get_sets([("big", "ids"), ("lsh", "band-39")])
+    assert len(sets[("big", "ids")]) == 3 and sets[("lsh", "band-39")] == {"doc-1"}
+
+
 def _race_add_to_set(args: tuple[str, int]) -> None:
     path, worker = args
     store = SqliteStateStore(path)

@@ -59,19 +59,22 @@ class Stored:
 
 
 def merge_and_store(
-    svc: Services, copy_record: Record, text: str, deadline: Deadline, *, modified_at: str | None = None
+    svc: Services, copy_record: Record, text: str, deadline: Deadline, *, modified_at: str | None = None,
+    fp: Fingerprint | None = None,
 ) -> Stored:
     """Index the copy, merge it with its near-duplicates, and store the merged record.
 
     `modified_at`: when a change counts as made (the record's date_modified, the pending
     mark); by default the copy's fetch time. `reprocess` passes its own time, since it
-    changes a record long after its page was fetched.
+    changes a record long after its page was fetched. `fp`: `text`'s fingerprint under this
+    index's config, when the caller computed it already (an extraction worker does).
     """
     registry = svc.current_registry()
     ranks = {p.id: (p.name, p.rank) for p in registry.partners}
     copy_id = copy_record.id
     partner = copy_record.syndicate.partner
-    fp = svc.index.fingerprint(text)
+    if fp is None:
+        fp = svc.index.fingerprint(text)
     known = svc.db.copies.get(copy_id)
     if known is not None and known.partner != partner:
         raise ForeignCopy(f"{copy_record.url} is {known.partner}'s copy, not {partner}'s: left as it is")

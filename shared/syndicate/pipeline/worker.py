@@ -11,7 +11,7 @@ import multiprocessing
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..ports import QueueMessage
 from ..services import Services
@@ -27,8 +27,10 @@ from .ingest import (
     parse_message,
     worker_deadline,
 )
-from .poll import PollReport, poll_once
-from .publish import PublishReport, publish_pending
+
+if TYPE_CHECKING:  # run() imports them: the ingest handler uses this module but neither stage
+    from .poll import PollReport
+    from .publish import PublishReport
 
 log = logging.getLogger("syndicate.pipeline.worker")
 
@@ -194,6 +196,8 @@ class _Prefetcher:
         context = multiprocessing.get_context("spawn")
         self.extractors = ProcessPoolExecutor(workers, mp_context=context, initializer=_warm_up)
         self.pending: dict[str, Future[Prepared]] = {}
+        # the workers fingerprint each copy as the index would (built here, in one thread)
+        self.fingerprint_with = (svc.index.config, frozenset(svc.index.ignore_shingles))
 
     def __enter__(self) -> _Prefetcher:
         return self
@@ -215,7 +219,7 @@ class _Prefetcher:
             fetched = fetch_message(self.svc, message, worker_deadline())
         except IngestError as exc:
             return Prepared(error=exc)
-        return self.extractors.submit(extract_fetched, fetched).result()
+        return self.extractors.submit(extract_fetched, fetched, self.fingerprint_with).result()
 
     def result(self, msg: QueueMessage) -> Prepared | None:
         """The message's prepared page; None (ingest fetches it itself) if preparing broke."""
@@ -262,6 +266,9 @@ def run(
     `expect` hears how many messages the poll queued (a progress bar's total), `on_item`
     each message's outcome as it is ingested; `workers`: see drain_queue.
     """
+    from .poll import poll_once
+    from .publish import publish_pending
+
     poll = poll_once(svc, force=force)
     if expect is not None:
         expect(poll.enqueued)
