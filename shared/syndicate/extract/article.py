@@ -89,21 +89,12 @@ def extract_article(
     content = _decode(page, url, content_type)
     prune = list(prof.prune_xpath) or None
     try:
-        doc = trafilatura.bare_extraction(
-            content, url=url, include_comments=False, include_tables=True, with_metadata=True, prune_xpath=prune,
-            favor_precision=prof.ensemble,
-        )
-        rich = None if not with_html else trafilatura.bare_extraction(
-            content,
-            url=url,
-            include_comments=False,
-            include_formatting=True,
-            include_links=True,
-            include_images=True,
-            include_tables=True,
-            prune_xpath=prune,
-            favor_precision=prof.ensemble,
-        )
+        # The generic profile favours precision; where that finds nothing (a page whose only
+        # text is short), trafilatura's default balance is asked before giving up.
+        for precise in (True, False) if prof.ensemble else (False,):
+            doc, rich = _trafilatura_passes(content, url, prune, with_html=with_html, precise=precise)
+            if doc is not None and not isinstance(doc, dict) and doc.body is not None and body_text(doc.body).strip():
+                break
     except (ValueError, TypeError, lxml.etree.LxmlError) as exc:
         raise ExtractError(url, f"cannot parse page: {exc}") from exc
     if doc is None or isinstance(doc, dict) or doc.body is None:
@@ -158,6 +149,28 @@ def extract_article(
         licence_seen=facts.licence_seen,
     )
     return prof.finish(article)
+
+
+def _trafilatura_passes(
+    content: str | bytes, url: str, prune: list[str] | None, *, with_html: bool, precise: bool
+) -> tuple[Any, Any]:
+    """The text pass (with metadata) and, when HTML is wanted, the rich pass (formatting, links, images)."""
+    doc = trafilatura.bare_extraction(
+        content, url=url, include_comments=False, include_tables=True, with_metadata=True, prune_xpath=prune,
+        favor_precision=precise,
+    )
+    rich = None if not with_html else trafilatura.bare_extraction(
+        content,
+        url=url,
+        include_comments=False,
+        include_formatting=True,
+        include_links=True,
+        include_images=True,
+        include_tables=True,
+        prune_xpath=prune,
+        favor_precision=precise,
+    )
+    return doc, rich
 
 
 def _ensemble_body(content: str | bytes, text: str, children: list[Any]) -> tuple[str, list[Any]]:
