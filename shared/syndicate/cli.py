@@ -359,6 +359,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
             svc.http.close()
     print_report(report)
     print(f"JSON Feed: {(out / 'feed.json').resolve()}")
+    print(
+        "  (pages are stored gzip-encoded, as the bucket serves them: read one with "
+        f"`zcat {out / 'feed.json'}`, or browse them with `python -m syndicate_demo --root {out}`)"
+    )
     return EXIT_OK if report.ok else EXIT_FAILURES
 
 
