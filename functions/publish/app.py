@@ -2,12 +2,16 @@
 
 The trigger carries no data: whatever woke us (a debounced batch of ingest nudges or the
 hourly schedule), `syndicate.pipeline.publish_pending` reads the pending marks from the
-state table and rebuilds what changed. Reserved concurrency 1 keeps it to one writer.
+state table and rewrites the pages that changed. The publish lease in the state table keeps
+it to one writer: a second invocation waits up to PUBLISH_LEASE_WAIT seconds for it, then
+reports busy and leaves the work pending (the next nudge or the hourly backstop takes it).
+The schedule also reconciles: it publishes records whose pending mark never landed.
 """
 
 from __future__ import annotations
 
 import functools
+import os
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
@@ -43,7 +47,12 @@ def trigger_of(event: dict[str, Any]) -> str:
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """Publish pending records; the same work whatever the trigger."""
     trigger = trigger_of(event)
-    report = pipeline.publish_pending(services())
+    report = pipeline.publish_pending(
+        services(),
+        reconcile=trigger == "schedule",
+        wait_seconds=float(os.environ.get("PUBLISH_LEASE_WAIT", "0") or 0),
+    )
+    metrics.add_metric(name="PublishBusy", unit=MetricUnit.Count, value=int(report.busy))
     metrics.add_metric(name="Published", unit=MetricUnit.Count, value=int(report.published))
     metrics.add_metric(name="PublishedItems", unit=MetricUnit.Count, value=report.items)
     metrics.add_metric(name="ObjectsWritten", unit=MetricUnit.Count, value=report.objects_written)
