@@ -39,8 +39,6 @@ for extra in (ROOT / "shared", ROOT / "tests"):
     if str(extra) not in sys.path:
         sys.path.insert(0, str(extra))
 
-from fixtures.counting import CountingObjectStore, CountingStateStore  # noqa: E402
-
 from syndicate import pipeline  # noqa: E402
 from syndicate.publish.jsonfeed import loads_page  # noqa: E402
 from syndicate.registry import parse_registry  # noqa: E402
@@ -48,16 +46,19 @@ from syndicate.runtime import build_local  # noqa: E402
 from syndicate.services import Services  # noqa: E402
 from syndicate.state import RecordMeta  # noqa: E402
 
+from fixtures.counting import CountingObjectStore, CountingStateStore  # noqa: E402
+
 PARTNERS = ("alpha", "beta", "gamma")
 REGISTRY = "partners:\n" + "".join(
     f"  - id: {p}\n    name: {p.title()} Review\n    homepage: https://{p}.example/\n"
     f"    feeds: [{{url: https://{p}.example/feed/}}]\n    licence: {{spdx: CC-BY-4.0, republish: full}}\n"
     for p in PARTNERS
 )
-WORDS = (
-    "trade policy lending infrastructure province ministry currency export growth reform delegation "
-    "summit port railway energy investment bank council agreement market security region"
-).split()
+WORDS = [
+    *("trade", "policy", "lending", "infrastructure", "province", "ministry", "currency", "export", "growth"),
+    *("reform", "delegation", "summit", "port", "railway", "energy", "investment", "bank", "council"),
+    *("agreement", "market", "security", "region"),
+]
 NEW_PER_PUBLISH = 10
 
 
@@ -106,7 +107,8 @@ def add(svc: Services, store: Any, numbers: range, rng: random.Random, version: 
         rec["_syndicate"]["version"] = version
         store.put(f"records/{rec['id']}.json", json.dumps(rec).encode())
         fingerprint = hashlib.sha256(json.dumps(rec, sort_keys=True).encode()).hexdigest()
-        svc.db.records.put(rec["id"], RecordMeta(rec["_syndicate"]["partner"], rec["date_published"], version, fingerprint))
+        meta = RecordMeta(rec["_syndicate"]["partner"], rec["date_published"], version, fingerprint)
+        svc.db.records.put(rec["id"], meta)
         svc.db.pending.mark(rec["id"], "2024-01-01T00:00:00Z")
 
 
@@ -172,7 +174,8 @@ def run(sizes: list[int], page_size: int, seed: int = 7) -> dict[str, Any]:
         gz_head, plain_head, gz_page, plain_page = reader_bytes(inner_store)
         print(
             f"\nreader downloads: head page {gz_head:,} B gzip vs {plain_head:,} B plain "
-            f"({plain_head / gz_head:.1f}x); archive page {gz_page:,} B vs {plain_page:,} B ({plain_page / gz_page:.1f}x)"
+            f"({plain_head / gz_head:.1f}x); archive page {gz_page:,} B vs {plain_page:,} B "
+            f"({plain_page / gz_page:.1f}x)"
         )
     first, last = results[sizes[0]], results[sizes[-1]]
     return {
