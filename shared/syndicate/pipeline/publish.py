@@ -35,6 +35,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
@@ -60,7 +61,7 @@ GARBAGE_GRACE = timedelta(hours=1)
 LEASE_NAME = "publish"
 #: Longer than the publish function's timeout (template.yaml: 300 s): a holder that died
 #: blocks the next publish for at most this long.
-LEASE_SECONDS = 900.0
+LEASE_SECONDS = 330.0
 
 
 @dataclass
@@ -123,17 +124,38 @@ def publish_pending(
             except PreconditionFailed as exc:
                 log.info("publish lost a race on %s; rebuilding from the newer state", exc.key)
     finally:
-        svc.db.leases.release(LEASE_NAME, token)
+        _release_lease(svc, token)
     raise PublishConflict(f"gave up after {attempts} attempts: the pointer files kept changing")
 
 
 def _acquire_lease(svc: Services, wait_seconds: float) -> str | None:
     deadline = time.monotonic() + wait_seconds
     while True:
-        token = svc.db.leases.acquire(LEASE_NAME, LEASE_SECONDS)
+        mine = uuid.uuid4().hex
+        try:
+            token = svc.db.leases.acquire(LEASE_NAME, LEASE_SECONDS, token=mine)
+        except StorageError:
+            # The claim may have been written and only its answer lost: read it back, or a
+            # lease nobody knows it holds would keep every publish out until it expires.
+            held = svc.db.leases.get(LEASE_NAME)
+            if held is None or held.token != mine:
+                raise
+            token = mine
         if token is not None or time.monotonic() >= deadline:
             return token
         time.sleep(min(1.0, max(0.0, deadline - time.monotonic())))
+
+
+def _release_lease(svc: Services, token: str, attempts: int = 4) -> None:
+    """Give the lease back, retrying (a delete is idempotent): a release that failed would
+    keep the next publishes out until the lease expires."""
+    for attempt in range(attempts):
+        try:
+            svc.db.leases.release(LEASE_NAME, token)
+            return
+        except StorageError:
+            if attempt == attempts - 1:
+                log.warning("could not release the publish lease; it expires in %.0f s", LEASE_SECONDS)
 
 
 def feed_specs(svc: Services) -> list[FeedSpec]:
