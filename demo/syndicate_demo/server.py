@@ -9,6 +9,11 @@ trailing-slash redirects and `?paged=N` feed pages (what `syndicate backfill` wa
 Files may contain the placeholder `{{BASE}}`; it is replaced by the server's own base URL
 when served, so absolute links and feed links work on whatever free port the server got.
 
+It also serves what a local run published (`python -m syndicate_demo --root out`) the way
+S3 and CloudFront would: the headers the local object store keeps beside each object
+(Content-Type, Cache-Control, Content-Encoding: gzip for feed pages) are sent with it, and a
+gzip-encoded page is decompressed for a client that does not accept gzip.
+
 The tests build their fault-injecting server (programmed failures, delays, slow bodies, a
 request log) on top of this one, in `tests/fixtures/http.py`: `DemoServer.respond` and
 `SiteHandler.send` / `send_payload` are the seams it uses.
@@ -17,6 +22,7 @@ request log) on top of this one, in `tests/fixtures/http.py`: `DemoServer.respon
 from __future__ import annotations
 
 import argparse
+import gzip
 import hashlib
 import ipaddress
 import socketserver
@@ -30,6 +36,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Self
 from urllib.parse import parse_qs, unquote, urlsplit
+
+from syndicate.adapters.local import meta_path, read_meta
 
 __all__ = [
     "BASE_PLACEHOLDER",
@@ -357,7 +365,13 @@ class DemoServer:
         """The response to one request (`headers` with lower-case names). Runs on handler threads."""
         if method not in ("GET", "HEAD"):
             return Response(status=405, body=b"Method Not Allowed\n", headers={"Allow": "GET, HEAD"})
-        return self.respond(origin_form(target))
+        response = self.respond(origin_form(target))
+        encoding = lower_keys(response.headers).get("content-encoding")
+        if encoding == "gzip" and "gzip" not in headers.get("accept-encoding", ""):
+            response.body = gzip.decompress(response.body)
+            response.headers = {k: v for k, v in response.headers.items() if k.lower() != "content-encoding"}
+            response.etag = strong_etag(response.body)
+        return response
 
     def substitute(self, text: str) -> str:
         """`text` with every `{{BASE}}` replaced by this server's base URL."""
@@ -366,7 +380,7 @@ class DemoServer:
     def resolve(self, url_path: str) -> tuple[str, Path | str | None]:
         """('file', path) | ('redirect', location) | ('missing', None) for a decoded URL path."""
         segments = [s for s in url_path.split("/") if s]
-        if any(s in (".", "..") or "\\" in s or "\x00" in s for s in segments):
+        if any(s in (".", "..") or "\\" in s or "\x00" in s or s.startswith(".~syndicate-") for s in segments):
             return "missing", None
         candidate = self.root.joinpath(*segments)
         try:
@@ -415,15 +429,33 @@ class DemoServer:
             found = found.with_name(f"page-{paged}{found.suffix}")
             if not found.is_file():
                 return self.not_found()
-        body, content_type, mtime = self.file_body(found)
+        headers = self.stored_headers(found)
+        if headers.get("Content-Encoding"):
+            body, mtime = found.read_bytes(), found.stat().st_mtime  # encoded bytes: served as stored
+        else:
+            body, content_type, mtime = self.file_body(found)
+            headers.setdefault("Content-Type", content_type)
         return Response(
             status=200,
             body=body,
-            headers={"Content-Type": content_type},
+            headers=headers,
             etag=strong_etag(body),
             last_modified=mtime,
             conditional=True,
         )
+
+    @staticmethod
+    def stored_headers(path: Path) -> dict[str, str]:
+        """The headers a local object store kept beside `path` (none for a plain site file)."""
+        if not meta_path(path).is_file():
+            return {}
+        meta = read_meta(path)
+        headers = {"Content-Type": meta.content_type}
+        if meta.cache_control:
+            headers["Cache-Control"] = meta.cache_control
+        if meta.content_encoding:
+            headers["Content-Encoding"] = meta.content_encoding
+        return headers
 
     @staticmethod
     def not_found() -> Response:

@@ -2,12 +2,16 @@
 
 The trigger carries no data: whatever woke us (a debounced batch of ingest nudges or the
 hourly schedule), `syndicate.pipeline.publish_pending` reads the pending marks from the
-state table and rebuilds what changed. Reserved concurrency 1 keeps it to one writer.
+state table and rewrites the pages that changed. The publish lease in the state table keeps
+it to one writer: a second invocation waits up to PUBLISH_LEASE_WAIT seconds for it, then
+reports busy and leaves the work pending (the next nudge or the hourly backstop takes it).
+The schedule also reconciles: it publishes records whose pending mark never landed.
 """
 
 from __future__ import annotations
 
 import functools
+import os
 import time
 from typing import Any
 
@@ -60,8 +64,13 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         return no_registry_yet(exc)
     oldest = parse_iso(min((mark.at for _, mark in svc.db.pending.all()), default=None))
     started = time.monotonic()
-    report = pipeline.publish_pending(svc)
+    report = pipeline.publish_pending(
+        svc,
+        reconcile=trigger == "schedule",
+        wait_seconds=float(os.environ.get("PUBLISH_LEASE_WAIT", "0") or 0),
+    )
     metrics.add_metric(name="PublishDuration", unit=MetricUnit.Milliseconds, value=(time.monotonic() - started) * 1000)
+    metrics.add_metric(name="PublishBusy", unit=MetricUnit.Count, value=int(report.busy))
     if report.published and oldest:
         # how long the oldest change waited for readers to see it: the latency that matters
         waited = (svc.now() - oldest).total_seconds()

@@ -566,6 +566,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print_report(report)
     print_base_url_notice(svc)
     print(f"JSON Feed: {(out / 'feed.json').resolve()}  Atom: {(out / 'feed.atom').resolve()}")
+    print(
+        "  (pages are stored gzip-encoded, as the bucket serves them: read one with "
+        f"`zcat {out / 'feed.json'}`, or browse them, and the embed at /site/, with "
+        f"`python -m syndicate_demo --root {out}`)"
+    )
     return EXIT_OK if report.ok else EXIT_FAILURES
 
 

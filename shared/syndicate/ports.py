@@ -44,6 +44,15 @@ class Unchanged(Enum):
 UNCHANGED: Literal[Unchanged.UNCHANGED] = Unchanged.UNCHANGED
 
 
+@dataclass(frozen=True)
+class ObjectMeta:
+    """The HTTP headers stored with an object (what a CDN in front of the bucket sends on)."""
+
+    content_type: str
+    cache_control: str | None = None
+    content_encoding: str | None = None
+
+
 class ObjectStore(Protocol):
     """A bucket: keys are '/'-separated paths such as `feeds/cgsp.json`."""
 
@@ -73,11 +82,16 @@ class ObjectStore(Protocol):
         *,
         if_match: str | None = None,
         if_none_match: bool = False,
+        cache_control: str | None = None,
+        content_encoding: str | None = None,
     ) -> None:
         """Write the object whole (readers never see a partial object).
 
         `if_match`: write only if the object's ETag is still this one; `if_none_match`: only
         if there is no such object yet. Otherwise PreconditionFailed, and nothing is written.
+        `cache_control` and `content_encoding` are stored with the object and sent to readers
+        as those HTTP headers (`content_encoding="gzip"`: `body` is already gzip-compressed;
+        `get` returns it as stored, compressed).
         """
         ...
 

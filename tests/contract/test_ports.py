@@ -21,7 +21,7 @@ import pytest
 from syndicate.adapters import MAX_ITEM_BYTES
 from syndicate.adapters.aws import DynamoStateStore, S3ObjectStore, SqsQueue, create_resources
 from syndicate.adapters.local import LocalObjectStore, SqliteQueue, SqliteStateStore
-from syndicate.ports import UNCHANGED, ObjectStore, Queue, QueueMessage, StateStore, StorageError
+from syndicate.ports import UNCHANGED, ObjectMeta, ObjectStore, Queue, QueueMessage, StateStore, StorageError
 
 VISIBILITY_S = 1  # short visibility timeout for the redelivery tests, on both backends
 
@@ -853,3 +853,29 @@ def test_local_store_reserved_folder_is_not_part_of_the_bucket(tmp_path):
     with pytest.raises(ValueError, match="reserved"):
         store.put(".state/db.sqlite", b"y")
     assert (tmp_path / ".state" / "db.sqlite").read_bytes() == b"x"
+
+
+def test_headers_are_stored_with_the_object_and_bytes_come_back_as_stored(store: ObjectStore) -> None:
+    """Cache-Control and Content-Encoding travel with the object (S3 metadata, or the local
+    folder's sidecar); a gzip-encoded body is returned compressed, exactly as written, on
+    both backends (boto3 does not decode it), and rewriting without them drops them."""
+    import gzip
+
+    body = gzip.compress(b'{"items": []}', mtime=0)
+    store.put(
+        "feed.json",
+        body,
+        "application/feed+json",
+        cache_control="public, max-age=60",
+        content_encoding="gzip",
+    )
+    assert store.get("feed.json") == body
+    meta = store.metadata("feed.json")  # type: ignore[attr-defined]
+    assert meta == ObjectMeta("application/feed+json", "public, max-age=60", "gzip")
+    got = store.get_with_etag("feed.json")
+    assert got is not None
+    store.put("feed.json", b"{}", if_match=got[1])
+    assert store.metadata("feed.json") == ObjectMeta("application/json")  # type: ignore[attr-defined]
+    assert store.list_keys() == ["feed.json"], "the local sidecar is never a key"
+    store.delete("feed.json")
+    assert store.metadata("feed.json") is None  # type: ignore[attr-defined]

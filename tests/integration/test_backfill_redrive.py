@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 from pathlib import Path
 
 from syndicate import pipeline
+from syndicate.publish.jsonfeed import loads_page
 from syndicate.registry import load_registry
 from syndicate.runtime import build_aws, build_local
 
@@ -58,7 +58,7 @@ def test_backfill_walks_pages_until_404(tmp_path, demo_registry, site_server):
     assert site_server.count("/lse/cff/feed/?paged=2") == 1
     assert site_server.count("/lse/cff/feed/?paged=3") == 1, "page 3 answered 404: the walk stopped there"
     assert site_server.count("/lse/cff/feed/?paged=4") == 0
-    items = json.loads((out / "feed.json").read_text())["items"]
+    items = loads_page((out / "feed.json").read_bytes())["items"]
     assert [i["title"] for i in items] == ["An Older Post on the Belt and Road"]
     assert items[0]["authors"] == [{"name": "Grace Whitfield"}]
 
@@ -81,7 +81,7 @@ def test_failing_message_is_dead_lettered_then_redriven(tmp_path, demo_registry,
     assert svc.db.dead.all() == []
     again = pipeline.run(svc)
     assert again.ok
-    items = json.loads(svc.store.get("feed.json") or b"{}")["items"]
+    items = loads_page(svc.store.get("feed.json") or b"{}")["items"]
     seed = next(i for i in items if i["url"] == site_server.url(page))
     assert [p["partner"] for p in seed["_syndicate"]["also_published_at"]] == ["lse-blogs"], "merged once it arrived"
     svc.http.close()

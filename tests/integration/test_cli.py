@@ -13,6 +13,7 @@ import jsonschema
 import pytest
 
 from syndicate import cli
+from syndicate.publish.jsonfeed import loads_page
 from syndicate.schema import record_schema
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -35,14 +36,14 @@ def test_demo_leaves_a_valid_json_feed(tmp_path):
     out = tmp_path / "out"
     proc = syndicate("demo", "--out", str(out))
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    feed = json.loads((out / "feed.json").read_text())
+    feed = loads_page((out / "feed.json").read_bytes())
     assert feed["version"] == "https://jsonfeed.org/version/1.1"
     assert len(feed["items"]) == 5, "6 entries, the cross-posted seed article merged into one record"
     validator = jsonschema.Draft202012Validator(record_schema())
     for item in feed["items"]:
         validator.validate(item)
     for partner in ("lse-blogs", "cgsp"):
-        assert len(json.loads((out / "feeds" / f"{partner}.json").read_text())["items"]) == 3
+        assert len(loads_page((out / "feeds" / f"{partner}.json").read_bytes())["items"]) == 3
     assert "published 5 item(s)" in proc.stdout
 
 
@@ -62,7 +63,7 @@ def test_run_refuses_loopback_without_flag_and_names_the_feed(tmp_path, demo_reg
     assert "FAILED poll failed for lse-blogs http://127.0.0.1:" in proc.stdout
     assert "loopback address (use --allow-loopback" in proc.stdout
     # nothing was fetched, but a (valid, empty) feed is still published
-    assert json.loads((tmp_path / "out" / "feed.json").read_text())["items"] == []
+    assert loads_page((tmp_path / "out" / "feed.json").read_bytes())["items"] == []
 
 
 def test_run_then_status(tmp_path, demo_registry):

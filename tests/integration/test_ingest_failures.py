@@ -24,6 +24,7 @@ from syndicate import pipeline
 from syndicate.fetch import AddressPolicy, HostLimiter, HttpClient
 from syndicate.invoke import FakeLambdaContext
 from syndicate.model import ArticleMessage, FeedEntry
+from syndicate.publish.jsonfeed import loads_page
 from syndicate.registry import load_registry
 from syndicate_demo import site_root
 
@@ -57,7 +58,7 @@ def test_bad_links_in_a_feed_never_stop_the_run(make_services, demo_registry, si
     site_server.route(LSE_FEED, body=feed.replace("<item>", items + "<item>", 1), content_type="application/rss+xml")
     svc = make_services(load_registry(demo_registry))
     report = pipeline.run(svc)  # no exception, whatever the links are
-    published = json.loads(svc.store.get("feed.json") or b"{}")["items"]
+    published = loads_page(svc.store.get("feed.json") or b"{}")["items"]
     assert len(published) == 5, "every good entry of both partners is still published"
     assert {f.url for f in report.failures} >= set(BAD_LINKS), "each bad link is a named failure"
     # Whether poll already refuses such links or ingest does, none is retried: nothing of them
@@ -213,7 +214,7 @@ def test_lambda_records_permanent_failures_and_retries_only_transient_ones(
     parked = {p.message_id: p for p in pipeline.parked_messages(svc)}
     assert set(parked) == {"m1", "m3"} and all(p.permanent for p in parked.values())
     assert parked["m1"].reason.endswith("HTTP 404") and "dotted-quad" in parked["m3"].reason
-    published = json.loads(svc.store.get("feed.json") or b'{"items": []}')["items"]
+    published = loads_page(svc.store.get("feed.json") or b'{"items": []}')["items"]
     assert published == [], "ingest does not publish; the one good page is stored for the publisher"
     metrics = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
     totals: dict[str, float] = {}

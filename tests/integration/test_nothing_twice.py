@@ -68,8 +68,10 @@ def feed_ids(svc: Services) -> set[str]:
 
 
 def test_two_publishes_at_once_lose_no_item(make_services, demo_registry, site_server):
-    """A reads the index; meanwhile B ingests a new record and publishes; then A writes. A's
-    conditional pointer write fails and A rebuilds from the newer index, so B's record stays."""
+    """A reads the pending marks; meanwhile A's lease runs out (A stalled), B ingests a new
+    record and publishes; then A writes. A's conditional pointer write fails and A rebuilds
+    from the newer state, so B's record stays. (The lease normally keeps B out entirely:
+    test_publish_lease_keeps_a_second_publish_out.)"""
     registry = load_registry(demo_registry)
     a = make_services(registry)
     b = make_services(registry)
@@ -90,7 +92,8 @@ def test_two_publishes_at_once_lose_no_item(make_services, demo_registry, site_s
 
         def query(self, pk):
             result = self.inner.query(pk)
-            if pk == "record" and not late:
+            if pk == "pending" and not late:
+                b.db.leases.delete("publish")  # A's lease expired while A stalled
                 late.append(pipeline.ingest_message(b, bodies[-1]).record_id)
                 pipeline.publish_pending(b)  # B reaches the pointer files first
                 assert late[0] in feed_ids(b)
@@ -117,6 +120,26 @@ def test_crash_between_record_and_publish_is_repaired(make_services, demo_regist
     svc.store.put("records/crashed0000000000000000000000000.json", json.dumps(raw).encode())
     svc.db.records.put("crashed0000000000000000000000000", RecordMeta("lse-blogs", fingerprint="f"))
     assert not svc.db.pending.all()
-    report = pipeline.publish_pending(svc)
+    assert not pipeline.publish_pending(svc).published, "a publish reads the pending marks, not the whole index"
+    report = pipeline.publish_pending(svc, reconcile=True)  # what the hourly backstop runs
     assert report.published and "crashed0000000000000000000000000" in feed_ids(svc)
     assert not pipeline.publish_pending(svc).published, "and then it is quiet again"
+
+
+def test_publish_lease_keeps_a_second_publish_out(make_services, demo_registry, site_server):
+    """While one publish holds the lease another reports busy and leaves the work pending."""
+    svc = make_services(load_registry(demo_registry))
+    pipeline.poll_once(svc)
+    for body in queued_bodies(svc):
+        pipeline.ingest_message(svc, body)
+    pending = {rid for rid, _ in svc.db.pending.all()}
+    token = svc.db.leases.acquire("publish", 60)
+    assert token is not None
+    busy = pipeline.publish_pending(svc, wait_seconds=0.3)
+    assert busy.busy and not busy.published and svc.store.get("feed.json") is None
+    assert {rid for rid, _ in svc.db.pending.all()} == pending, "the work stays pending"
+    svc.db.leases.release("publish", token)
+    done = pipeline.publish_pending(svc)
+    assert done.published and not done.busy and not svc.db.pending.all()
+    assert feed_ids(svc) == {rid for rid, _ in svc.db.records.all()}
+    assert svc.db.leases.get("publish") is None, "the lease is given back"

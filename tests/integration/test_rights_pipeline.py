@@ -4,13 +4,13 @@ as large as the page cap allows publishes with only small items in the state tab
 
 from __future__ import annotations
 
-import json
 import random
 from pathlib import Path
 from typing import Any
 
 from syndicate import pipeline
 from syndicate.dedup.urls import record_id
+from syndicate.publish.jsonfeed import loads_page
 from syndicate.registry import load_registry
 from syndicate.services import Services
 from syndicate_demo import site_root
@@ -57,7 +57,7 @@ def test_a_feed_entry_on_another_partners_site_is_refused_by_name(make_services,
     lse = items[lse_article]
     assert lse["_syndicate"]["partner"] == "lse-blogs" and lse["_syndicate"]["licence"]["spdx"] == "CC-BY-4.0"
     assert lse["_syndicate"]["also_published_at"] == [], "not claimed by the other partner"
-    cgsp_feed = json.loads(svc.store.get("feeds/cgsp.json") or b"{}")
+    cgsp_feed = loads_page(svc.store.get("feeds/cgsp.json") or b"{}")
     assert lse_article not in {i["url"] for i in cgsp_feed["items"]}
 
 

@@ -236,8 +236,11 @@ def test_ingest_reports_partial_batch_failures_and_dead_letters(template: dict[s
 
 def test_publish_is_one_debounced_writer_with_a_backstop(template: dict[str, Any]) -> None:
     props = _function(template, "publish")
-    assert props["ReservedConcurrentExecutions"] == 1
     (sqs,) = _events(template, "publish", "SQS")
+    # Below the source's concurrency, deliveries are throttled and count as receives; one
+    # writer at a time is the publish lease's job (tests/integration/test_nothing_twice.py).
+    assert props["ReservedConcurrentExecutions"] >= sqs["ScalingConfig"]["MaximumConcurrency"]
+    assert int(props["Environment"]["Variables"]["PUBLISH_LEASE_WAIT"]) < props["Timeout"]
     assert _refers_to(sqs["Queue"], "PublishQueue")
     assert sqs["MaximumBatchingWindowInSeconds"] > 0
     assert len(_events(template, "publish", "Schedule")) == 1
@@ -259,6 +262,29 @@ def _dead_letter_queues(template: dict[str, Any]) -> set[str]:
             if "DeadLetterConfig" in event["Properties"]:
                 found.add(event["Properties"]["DeadLetterConfig"]["Arn"]["Fn::GetAtt"][0])
     return found
+
+
+def test_publish_duration_alarm_fires_before_the_timeout(template: dict[str, Any]) -> None:
+    (alarm,) = [p for p in _resources(template, "AWS::CloudWatch::Alarm").values() if p["MetricName"] == "Duration"]
+    timeout_ms = _function(template, "publish")["Timeout"] * 1000
+    assert alarm["Namespace"] == "AWS/Lambda" and alarm["Statistic"] == "Maximum"
+    assert alarm["Dimensions"] == [{"Name": "FunctionName", "Value": {"Ref": "PublishFunction"}}]
+    assert 0.5 * timeout_ms <= alarm["Threshold"] < timeout_ms
+    assert alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}]
+
+
+def test_missing_pages_are_404_and_old_page_versions_expire(template: dict[str, Any]) -> None:
+    """CloudFront (OAC) may list the bucket, so S3 says 404 for a missing page, not 403."""
+    resources = template["Resources"]
+    policy = resources["BucketPolicy"]["Properties"]["PolicyDocument"]
+    (lists,) = [s for s in _statements(policy) if s.get("Action") == "s3:ListBucket"]
+    assert lists["Effect"] == "Allow" and lists["Principal"] == {"Service": "cloudfront.amazonaws.com"}
+    assert lists["Resource"] == {"Fn::GetAtt": ["Bucket", "Arn"]}
+    assert "Distribution" in json.dumps(lists["Condition"]["StringEquals"]["AWS:SourceArn"])
+    rules = resources["Bucket"]["Properties"]["LifecycleConfiguration"]["Rules"]
+    (pages,) = [r for r in rules if r.get("Prefix") == "public/"]
+    assert pages["Status"] == "Enabled" and pages["NoncurrentVersionExpiration"]["NoncurrentDays"] == 1
+    assert pages["ExpiredObjectDeleteMarker"] is True
 
 
 def test_every_dead_letter_queue_has_an_alarm(template: dict[str, Any]) -> None:
@@ -313,8 +339,8 @@ def test_cloudfront_reads_only_the_public_prefix(template: dict[str, Any]) -> No
     assert _refers_to(origin["OriginAccessControlId"], "OriginAccessControl")
     assert config["DefaultCacheBehavior"]["ViewerProtocolPolicy"] in {"redirect-to-https", "https-only"}
     policy = template["Resources"]["BucketPolicy"]["Properties"]["PolicyDocument"]
-    grants = [s for s in _statements(policy) if s["Effect"] == "Allow"]
-    assert len(grants) == 1
+    grants = [s for s in _statements(policy) if s["Effect"] == "Allow" and s["Action"] != "s3:ListBucket"]
+    assert len(grants) == 1, "objects: only public/ (listing: test_missing_pages_are_404_and_old_page_versions_expire)"
     assert grants[0]["Principal"] == {"Service": "cloudfront.amazonaws.com"}
     assert grants[0]["Action"] == "s3:GetObject"
     assert grants[0]["Resource"] == {"Fn::Sub": "${Bucket.Arn}/public/*"}
@@ -560,11 +586,25 @@ def test_layer_requirements_are_pinned_to_the_tested_versions() -> None:
             name, sep, version = line.partition("==")
             assert sep, f"unpinned requirement {line!r}"
             pins[name.strip().lower().replace("_", "-")] = version.strip()
-    assert "boto3" not in pins, "boto3 comes with the Lambda runtime"
+    assert "boto3" not in pins, "the layer stays under 30 MB zipped: boto3 travels with the publish function"
     for dist in LAYER_PACKAGES:
         key = dist.lower().replace("_", "-")
         assert key in pins, f"{dist} missing from shared/requirements.txt"
         assert pins[key] == importlib.metadata.version(dist), f"{dist}: layer pin differs from the tested version"
+
+
+def test_publish_function_brings_the_tested_boto3() -> None:
+    """The runtime's bundled boto3 may predate PutObject(IfMatch=...), which publish's
+    conditional writes need; the publish function's package brings the tested one (it does
+    not fit in the shared layer: with botocore that would be ~44 MB zipped, over 30)."""
+    pins = {}
+    for line in (REPO / "functions" / "publish" / "requirements.txt").read_text().splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            name, sep, version = line.partition("==")
+            assert sep, f"unpinned requirement {line!r}"
+            pins[name.strip().lower()] = version.strip()
+    assert pins == {"boto3": importlib.metadata.version("boto3"), "botocore": importlib.metadata.version("botocore")}
 
 
 def test_handlers_import_without_any_environment(monkeypatch: pytest.MonkeyPatch) -> None:

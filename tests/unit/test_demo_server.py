@@ -324,3 +324,31 @@ def test_render_registry_names_the_demo_feeds(tmp_path: Path, demo_server: DemoS
     assert partners["cgsp"]["feeds"] == [{"url": demo_server.url(CGSP_FEED)}]
     assert partners["lse-blogs"]["licence"]["spdx"] == "CC-BY-4.0"
     assert partners["cgsp"]["licence"] == {"spdx": "LicenseRef-All-Rights-Reserved", "republish": "excerpt"}
+
+
+def test_serves_published_pages_with_their_stored_headers(tmp_path: Path, client: httpx.Client) -> None:
+    """A local run's output served as S3 + CloudFront would: the headers kept beside each
+    object, gzip as stored for clients that accept it, decoded for those that do not."""
+    from syndicate.adapters.local import LocalObjectStore
+    from syndicate.publish.jsonfeed import encode_page
+
+    page = {"version": "https://jsonfeed.org/version/1.1", "title": "t", "items": [{"id": "a", "title": "{{BASE}}"}]}
+    store = LocalObjectStore(tmp_path)
+    store.put(
+        "feed.json",
+        encode_page(page),
+        "application/feed+json",
+        cache_control="public, max-age=60",
+        content_encoding="gzip",
+    )
+    with DemoServer(tmp_path) as server:
+        zipped = client.get(server.url("/feed.json"), headers={"Accept-Encoding": "gzip"})
+        assert zipped.status_code == 200
+        assert zipped.headers["content-encoding"] == "gzip"
+        assert zipped.headers["cache-control"] == "public, max-age=60"
+        assert zipped.headers["content-type"] == "application/feed+json"
+        assert json.loads(zipped.content) == page, "httpx decoded the gzip body; no {{BASE}} rewriting"
+        assert int(zipped.headers["content-length"]) == len(encode_page(page)), "sent as stored"
+        plain = client.get(server.url("/feed.json"), headers={"Accept-Encoding": "identity"})
+        assert "content-encoding" not in plain.headers and json.loads(plain.content) == page
+        assert client.get(server.url("/.~syndicate-meta-feed.json.json")).status_code == 404, "sidecars stay hidden"

@@ -22,6 +22,7 @@ from syndicate.invoke import (
     load_template,
     resolve_spec,
 )
+from syndicate.publish.jsonfeed import loads_page
 
 REPO = Path(__file__).resolve().parents[2]
 # What the small template's functions need from outside (its two !Ref/!Sub globals).
@@ -312,7 +313,7 @@ def test_real_publish_handler_runs_on_local_backend(tmp_path: Path) -> None:
     )
     assert result["published"] is True
     assert "feed.json" in result["keys"]
-    feed = json.loads((tmp_path / "out" / "feed.json").read_text())
+    feed = loads_page((tmp_path / "out" / "feed.json").read_bytes())  # stored gzip-encoded
     assert feed["version"] == "https://jsonfeed.org/version/1.1"
 
 

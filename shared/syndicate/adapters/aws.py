@@ -20,7 +20,17 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from ..ports import UNCHANGED, ObjectStore, PreconditionFailed, Queue, QueueMessage, StateStore, StorageError, Unchanged
+from ..ports import (
+    UNCHANGED,
+    ObjectMeta,
+    ObjectStore,
+    PreconditionFailed,
+    Queue,
+    QueueMessage,
+    StateStore,
+    StorageError,
+    Unchanged,
+)
 from ..state import IDEMPOTENCY_PK
 from . import (
     MAX_ITEM_BYTES,
@@ -184,6 +194,8 @@ class S3ObjectStore:
         *,
         if_match: str | None = None,
         if_none_match: bool = False,
+        cache_control: str | None = None,
+        content_encoding: str | None = None,
     ) -> None:
         """PutObject replaces the object whole: S3 never exposes a partially written object.
         S3's conditional writes (If-Match / If-None-Match) make the pointer files race-safe."""
@@ -193,6 +205,10 @@ class S3ObjectStore:
             extra["IfMatch"] = if_match
         if if_none_match:
             extra["IfNoneMatch"] = "*"
+        if cache_control is not None:
+            extra["CacheControl"] = cache_control
+        if content_encoding is not None:
+            extra["ContentEncoding"] = content_encoding
         try:
             self.client.put_object(
                 Bucket=self.bucket, Key=self.prefix + key, Body=bytes(body), ContentType=content_type, **extra
@@ -203,6 +219,23 @@ class S3ObjectStore:
             raise _storage_error(f"put {self._where(key)}", exc) from exc
         except BotoCoreError as exc:
             raise _storage_error(f"put {self._where(key)}", exc) from exc
+
+    def metadata(self, key: str) -> ObjectMeta | None:
+        """The headers stored with the object (HeadObject), or None when there is no such key."""
+        validate_key(key)
+        try:
+            head = self.client.head_object(Bucket=self.bucket, Key=self.prefix + key)
+        except ClientError as exc:
+            if _error_code(exc) in ("NoSuchKey", "404", "NotFound") or self._denied_because_missing(key, exc):
+                return None
+            raise _storage_error(f"head {self._where(key)}", exc) from exc
+        except BotoCoreError as exc:
+            raise _storage_error(f"head {self._where(key)}", exc) from exc
+        return ObjectMeta(
+            content_type=str(head.get("ContentType") or ""),
+            cache_control=head.get("CacheControl"),
+            content_encoding=head.get("ContentEncoding"),
+        )
 
     def list_keys(self, prefix: str = "") -> list[str]:
         keys: list[str] = []

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import json
 import os
 import sqlite3
 import tempfile
@@ -21,7 +22,17 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..ports import UNCHANGED, ObjectStore, PreconditionFailed, Queue, QueueMessage, StateStore, StorageError, Unchanged
+from ..ports import (
+    UNCHANGED,
+    ObjectMeta,
+    ObjectStore,
+    PreconditionFailed,
+    Queue,
+    QueueMessage,
+    StateStore,
+    StorageError,
+    Unchanged,
+)
 from . import (
     MAX_ITEM_BYTES,
     SET_ATTRIBUTE,
@@ -38,6 +49,30 @@ __all__ = ["LocalObjectStore", "SqliteQueue", "SqliteStateStore"]
 
 # Temporary files written by `put` before their atomic rename; `list_keys` never reports them.
 _TMP_PREFIX = ".~syndicate-tmp-"
+# The sidecar holding an object's headers (content type, Cache-Control, Content-Encoding):
+# `<folder>/.~syndicate-meta-<name>.json`, beside the object's file; never listed as a key.
+_META_PREFIX = ".~syndicate-meta-"
+_HIDDEN_PREFIX = ".~syndicate-"
+DEFAULT_CONTENT_TYPE = "application/json"
+
+
+def meta_path(path: Path) -> Path:
+    """The sidecar file of the object stored at `path` (see `LocalObjectStore.metadata`)."""
+    return path.with_name(f"{_META_PREFIX}{path.name}.json")
+
+
+def read_meta(path: Path) -> ObjectMeta:
+    """The headers stored beside the object file `path` (the default ones when it has no sidecar).
+
+    Public so a static server over the folder (the demo server) can send what S3 would.
+    """
+    try:
+        data = json.loads(meta_path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return ObjectMeta(DEFAULT_CONTENT_TYPE)
+    return ObjectMeta(
+        str(data.get("content_type") or DEFAULT_CONTENT_TYPE), data.get("cache_control"), data.get("content_encoding")
+    )
 
 
 def etag_of(body: bytes) -> str:
@@ -65,6 +100,8 @@ class LocalObjectStore:
     def _path(self, key: str) -> Path:
         """The file for `key`, refusing anything that would land outside the root (even via symlinks)."""
         validate_key(key)
+        if any(part.startswith(_HIDDEN_PREFIX) for part in key.split("/")):
+            raise ValueError(f"object key {key!r} uses the store's own file prefix {_HIDDEN_PREFIX!r}")
         if key.split("/", 1)[0] in self.reserved:
             raise ValueError(f"object key {key!r} is inside a reserved folder of {self.root}")
         path = self.root.joinpath(*key.split("/"))
@@ -100,17 +137,22 @@ class LocalObjectStore:
         *,
         if_match: str | None = None,
         if_none_match: bool = False,
+        cache_control: str | None = None,
+        content_encoding: str | None = None,
     ) -> None:
         """Write to a temporary file in the target folder, then rename it over the key.
 
         The rename is atomic, so a concurrent reader sees the old object or the new one, never
         a partial file. No fsync: this is a working copy, not the system of record, and
-        publishing thousands of small files should not wait on the disk for each. The content
-        type is not stored (a folder has nowhere to keep it; static servers infer it).
-        Conditional writes compare S3-style ETags (quoted MD5) under a per-folder file lock,
-        so two processes cannot both win the same If-Match.
+        publishing thousands of small files should not wait on the disk for each. Headers
+        other than the default content type (Cache-Control, Content-Encoding) go to a sidecar
+        file written just before the object (`metadata` reads them back; the demo server
+        sends them). Conditional writes compare S3-style ETags (quoted MD5) under a
+        per-folder file lock, so two processes cannot both win the same If-Match.
         """
+        meta = ObjectMeta(content_type, cache_control, content_encoding)
         if if_match is None and not if_none_match:
+            self._write_meta(key, meta)
             self._write(key, body)
             return
         path = self._path(key)
@@ -123,14 +165,40 @@ class LocalObjectStore:
                     raise PreconditionFailed(key, "If-None-Match")
                 if if_match is not None and (current is None or etag_of(current) != if_match):
                     raise PreconditionFailed(key, "If-Match")
+                self._write_meta(key, meta)
                 self._write(key, body)
             finally:
                 fcntl.flock(lock, fcntl.LOCK_UN)
 
+    def metadata(self, key: str) -> ObjectMeta | None:
+        """The headers stored with the object (from its sidecar), or None when there is no such key."""
+        path = self._path(key)
+        if not path.is_file():
+            return None
+        return read_meta(path)
+
+    def _write_meta(self, key: str, meta: ObjectMeta) -> None:
+        """Keep the headers beside the object; an object with only the defaults has no sidecar."""
+        sidecar = meta_path(self._path(key))
+        if meta == ObjectMeta(DEFAULT_CONTENT_TYPE):
+            with suppress(FileNotFoundError, NotADirectoryError):
+                sidecar.unlink()
+            return
+        text = json.dumps(
+            {
+                "content_type": meta.content_type,
+                "cache_control": meta.cache_control,
+                "content_encoding": meta.content_encoding,
+            }
+        )
+        self._write_file(sidecar, f"{key} (headers)", text.encode("utf-8"))
+
     def _write(self, key: str, body: bytes) -> None:
         if not isinstance(body, bytes | bytearray | memoryview):
             raise TypeError(f"object body must be bytes, got {type(body).__name__}")
-        path = self._path(key)
+        self._write_file(self._path(key), key, body)
+
+    def _write_file(self, path: Path, key: str, body: bytes) -> None:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp_name = tempfile.mkstemp(prefix=_TMP_PREFIX, dir=path.parent)
@@ -168,7 +236,7 @@ class LocalObjectStore:
             if base == ".":
                 dirnames[:] = [d for d in dirnames if d not in self.reserved]
             for name in filenames:
-                if name.startswith(_TMP_PREFIX):
+                if name.startswith(_HIDDEN_PREFIX):
                     continue
                 key = name if base == "." else f"{base}/{name}"
                 if key.startswith(prefix):
@@ -182,6 +250,7 @@ class LocalObjectStore:
             return  # a folder is not a key (it only holds keys), so there is nothing to delete
         try:
             path.unlink(missing_ok=True)
+            meta_path(path).unlink(missing_ok=True)
         except NotADirectoryError:
             return
         except OSError as exc:

@@ -1,14 +1,18 @@
 """Records -> paginated JSON Feed 1.1 documents.
 
-Layout in the bucket (all under `public/` in the cloud):
-    feed.json -> feed/p2-<hash>.json -> ...                      every partner, newest first
-    feeds/<partner>.json -> feeds/<partner>/p2-<hash>.json -> ... one partner
+Layout in the bucket (all under `public/` in the cloud), as pipeline/publish.py writes it:
+    feed.json -> feed/archive-<n>-<hash>.json -> ... -> feed/archive-000001-<hash>.json
+        every partner: the head page (newest items), then frozen archive pages numbered
+        from the oldest (so adding items never renumbers them)
+    feeds/<partner>.json -> feeds/<partner>/archive-...                   one partner
 Pages link forward with `next_url` as JSON Feed 1.1 specifies; a reader that follows them
-sees every item exactly once.
+sees every item exactly once. Pages are stored gzip-compressed (`encode_page`; served with
+`Content-Encoding: gzip`); `loads_page` reads either form.
 """
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
@@ -27,6 +31,45 @@ def sort_newest_first(items: Iterable[Mapping[str, Any]]) -> list[Mapping[str, A
 
 def dumps(document: Mapping[str, Any]) -> bytes:
     return (json.dumps(document, ensure_ascii=False, indent=2, sort_keys=False) + "\n").encode("utf-8")
+
+
+def feed_document(
+    items: Iterable[Mapping[str, Any]],
+    *,
+    title: str,
+    feed_url: str,
+    next_url: str | None = None,
+    home_page_url: str | None = None,
+    description: str | None = None,
+) -> dict[str, Any]:
+    """One page of a feed: the feed's fields, the link to the next (older) page, the items."""
+    doc: dict[str, Any] = {"version": JSONFEED_VERSION, "title": title}
+    if home_page_url:
+        doc["home_page_url"] = home_page_url
+    doc["feed_url"] = feed_url
+    if description:
+        doc["description"] = description
+    if next_url:
+        doc["next_url"] = next_url
+    doc["items"] = list(items)
+    return doc
+
+
+GZIP_MAGIC = b"\x1f\x8b"
+
+
+def encode_page(document: Mapping[str, Any]) -> bytes:
+    """The page as stored: gzip of `dumps`, deterministic (no timestamp in the gzip header)
+    so the same page always gives the same bytes and the same ETag."""
+    return gzip.compress(dumps(document), compresslevel=6, mtime=0)
+
+
+def loads_page(raw: bytes) -> dict[str, Any]:
+    """A stored page back as a document, whether gzip-encoded (as published) or plain."""
+    if raw[:2] == GZIP_MAGIC:
+        raw = gzip.decompress(raw)
+    doc: dict[str, Any] = json.loads(raw)
+    return doc
 
 
 def build_feed_pages(
@@ -60,15 +103,14 @@ def build_feed_pages(
         else:
             digest = hashlib.sha256(dumps({"items": list(chunk), "next": next_key})).hexdigest()[:16]
             key = f"{stem}/p{n}-{digest}.json"
-        doc: dict[str, Any] = {"version": JSONFEED_VERSION, "title": title}
-        if home_page_url:
-            doc["home_page_url"] = home_page_url
-        doc["feed_url"] = base + first_key
-        if description:
-            doc["description"] = description
-        if next_key:
-            doc["next_url"] = base + next_key
-        doc["items"] = list(chunk)
+        doc = feed_document(
+            chunk,
+            title=title,
+            feed_url=base + first_key,
+            next_url=base + next_key if next_key else None,
+            home_page_url=home_page_url,
+            description=description,
+        )
         out[key] = dumps(doc)
         next_key = key
     return out

@@ -28,6 +28,14 @@ pk / sk -> item (typical size) ........................................ reposito
 `dead` / queue message id -> DeadLetter: body, reason, receives (~1 KB)   deadletters.DeadLetters
 `publish` / `last` -> PublishMark: index digest, page keys written, at    publishing.PublishMarks
     (~0.1 KB + 60 B per page key)
+`pubfeed` / feed stem (`feed`, `feeds/<partner>`) -> FeedManifest: page      publishing.FeedManifests
+    size, next slot, item count, one content hash per archive page, the head
+    page's record ids and slots, the head's digest, old page keys awaiting
+    deletion (~0.3 KB + 20 B per archive page + 40 B per head item: 50,000
+    records at 50 a page are 1,000 pages, ~22 KB; the 400 KB limit is reached
+    near 18,000 pages, 900,000 records at 50 a page)
+`pubrec` / record id -> PublishedRecord: date, partners, fingerprint, slot   publishing.PublishedRecords
+    per feed that shows it (~0.2 KB)
 `lsh#config` / `v1` -> the MinHash config and index layout (~0.2 KB)      lsh.LshTable
 `lsh#b<band>#<bucket>` / `ids` -> a SET of copy ids in that band bucket   lsh.LshTable
     (~40 B per id; 32 bands per copy)
@@ -67,7 +75,7 @@ from .deadletters import DeadLetter, DeadLetters
 from .feeds import FeedHealth, FeedHealthTable, SeenEntries, SeenEntry
 from .leases import Lease, Leases
 from .lsh import LshTable
-from .publishing import PublishMark, PublishMarks
+from .publishing import FeedManifest, FeedManifests, PublishedRecord, PublishedRecords, PublishMark, PublishMarks
 from .raw import RawPageMeta, RawPages
 from .records import PendingMark, PendingMarks, RecordIndex, RecordMeta
 
@@ -81,6 +89,8 @@ __all__ = [
     "DeadLetters",
     "FeedHealth",
     "FeedHealthTable",
+    "FeedManifest",
+    "FeedManifests",
     "Lease",
     "Leases",
     "LshTable",
@@ -89,6 +99,8 @@ __all__ = [
     "PendingMarks",
     "PublishMark",
     "PublishMarks",
+    "PublishedRecord",
+    "PublishedRecords",
     "RawPageMeta",
     "RawPages",
     "RecordIndex",
@@ -113,6 +125,8 @@ class State:
         self.leases = Leases(table)
         self.dead = DeadLetters(table)
         self.publish = PublishMarks(table)
+        self.feeds_published = FeedManifests(table)
+        self.published = PublishedRecords(table)
         self.lsh = LshTable(table)
         self.raw = RawPages(table)
 

@@ -32,9 +32,12 @@ class Leases(Partition[Lease]):
         super().__init__(table)
         self.clock = clock
 
-    def acquire(self, name: str, seconds: float) -> str | None:
-        """A token when this call now holds the lease on `name`, None when someone else does."""
-        token = uuid.uuid4().hex
+    def acquire(self, name: str, seconds: float, token: str | None = None) -> str | None:
+        """A token when this call now holds the lease on `name`, None when someone else does.
+
+        `token`: the caller's own, so that after a write whose answer was lost (a timeout
+        after the item was created) it can read the lease back and see it holds it."""
+        token = token or uuid.uuid4().hex
         now = self.clock()
         item = to_item(Lease(token, now + seconds))
         if self.table.put_if_absent(LOCK_PK, name, item):
