@@ -29,6 +29,24 @@ logger = Logger()
 metrics = Metrics()
 
 
+@functools.cache
+def search_url() -> str | None:
+    """The search API's URL for the embed's config: SEARCH_API_URL, else the Function URL of
+    SEARCH_FUNCTION_NAME (looked up once per container). A failed lookup is logged and the embed
+    is deployed without search, never a failed publish."""
+    configured = os.environ.get("SEARCH_API_URL")
+    name = os.environ.get("SEARCH_FUNCTION_NAME")
+    if configured or not name:
+        return configured or None
+    from syndicate.adapters.aws import function_url
+
+    try:
+        return function_url(name)
+    except Exception:
+        logger.exception("could not look up the search function's URL; the embed goes without search")
+        return None
+
+
 def no_registry_yet(exc: RegistryNotFound) -> dict[str, Any]:
     """A fresh deployment before `syndicate config push`: nothing to do, and not an error
     (an Errors alarm on day one would teach people to ignore it)."""
@@ -62,6 +80,8 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         svc = services()
     except RegistryNotFound as exc:
         return no_registry_yet(exc)
+    if svc.settings.search_url is None:
+        svc.settings.search_url = search_url()
     oldest = parse_iso(min((mark.at for _, mark in svc.db.pending.all()), default=None))
     started = time.monotonic()
     report = pipeline.publish_pending(

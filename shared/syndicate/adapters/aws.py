@@ -681,3 +681,15 @@ def idempotency_layer(table_name: str, client: Any = None) -> Any:
         expiry_attr="expires_at",
         boto3_client=client or make_client("dynamodb"),
     )
+
+
+def function_url(function_name: str, *, endpoint_url: str | None = None, client: Any = None) -> str | None:
+    """The Lambda Function URL of `function_name` (the search API the embed calls), or None when
+    the function has none. Errors (no permission, no such function) propagate to the caller."""
+    client = client or make_client("lambda", endpoint_url=endpoint_url)
+    try:
+        answer = client.get_function_url_config(FunctionName=function_name)
+    except client.exceptions.ResourceNotFoundException:
+        return None
+    url = answer.get("FunctionUrl")
+    return str(url) if url else None
