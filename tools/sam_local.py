@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gzip
 import hashlib
 import ipaddress
 import json
@@ -375,7 +376,11 @@ def check_bucket(stack: Stack, ingested_url: str) -> None:
     records = object_keys(stack, "public/records/")
     if not records:
         raise Failed("no record under public/records/")
-    feed = json.loads(s3.get_object(Bucket=stack.bucket, Key="public/feed.json")["Body"].read())
+    page = s3.get_object(Bucket=stack.bucket, Key="public/feed.json")
+    if page.get("ContentEncoding") != "gzip" or not str(page.get("CacheControl", "")).startswith("public"):
+        headers = f"{page.get('ContentEncoding')!r}, {page.get('CacheControl')!r}"
+        raise Failed(f"public/feed.json lacks its headers (Content-Encoding, Cache-Control): {headers}")
+    feed = json.loads(gzip.decompress(page["Body"].read()))
     urls = [item.get("url") for item in feed.get("items", [])]
     if ingested_url not in urls:
         raise Failed(f"public/feed.json does not list {ingested_url}: {urls}")
