@@ -12,7 +12,7 @@ it published read the way a feed reader reads it.
 
 from __future__ import annotations
 
-import json
+import gzip
 import re
 from pathlib import Path
 from typing import Any
@@ -23,6 +23,7 @@ from syndicate import pipeline
 from syndicate.cli import main
 from syndicate.extract.sanitize import sanitize_html
 from syndicate.pipeline.ingest import ingest_article, message_for_page, worker_deadline
+from syndicate.publish.jsonfeed import loads_page
 from syndicate.registry import load_registry, parse_registry
 from syndicate.state import PublishMark
 
@@ -92,7 +93,7 @@ def test_attribution_paragraph_once_after_two_publishes(make_services, demo_regi
     registry = load_registry(demo_registry)
     svc = make_services(registry, base_url=BASE)
     assert pipeline.run(svc).ok
-    first = {i["id"]: i for i in json.loads(svc.store.get("feed.json") or b"")["items"]}
+    first = {i["id"]: i for i in loads_page(svc.store.get("feed.json") or b"")["items"]}
     # Every copy fetched, extracted and merged again (the seed: two copies, re-merged), then
     # a publish from scratch that rebuilds every page from the stored records.
     for item in first.values():
@@ -103,7 +104,7 @@ def test_attribution_paragraph_once_after_two_publishes(make_services, demo_regi
             ingest_article(svc, message_for_page(registry, partner, url), worker_deadline())
     svc.db.publish.put_last(PublishMark("stale", [], "2000-01-01T00:00:00Z"))
     assert pipeline.publish_pending(svc).published
-    items = json.loads(svc.store.get("feed.json") or b"")["items"]
+    items = loads_page(svc.store.get("feed.json") or b"")["items"]
     assert {i["id"] for i in items} == set(first)
     for item in items:
         ext = item["_syndicate"]
@@ -123,7 +124,7 @@ def test_attribution_paragraph_once_after_two_publishes(make_services, demo_regi
             assert author["name"] in html.rsplit("<p>", 1)[1], "the authors are named in the paragraph"
         if licence["republish"] == "excerpt":  # the excerpt and the credit, never the body
             assert re.sub(r"<[^>]+>", "", html.split("\n")[0]) == item["summary"]
-    seed = next(i for i in json.loads(svc.store.get("feed.json") or b"")["items"] if "wait-and-see" in i["url"])
+    seed = next(i for i in loads_page(svc.store.get("feed.json") or b"")["items"] if "wait-and-see" in i["url"])
     figure = re.search(r"<figure>.*?</figure>", seed["content_html"], re.S)
     assert figure and seed["_syndicate"]["images"][0]["url"] in figure.group(0)
     assert "<figcaption>Image: 2022 Kazakhstan protests — Aqtobe, January 4, " in figure.group(0)
@@ -135,19 +136,19 @@ def test_base_url_from_flag_registry_or_file(tmp_path, demo_registry, site_serve
     assert main(["run", "--config", str(demo_registry), "--out", str(flag), "--allow-loopback",
                  "--base-url", "https://cdn.example.net/f/"]) == 0
     assert "file:" not in capsys.readouterr().out
-    doc = json.loads((flag / "feed.json").read_text(encoding="utf-8"))
+    doc = loads_page((flag / "feed.json").read_bytes())
     assert doc["feed_url"] == "https://cdn.example.net/f/feed.json"
     assert doc["next_url"].startswith("https://cdn.example.net/f/feed/") if "next_url" in doc else True
-    assert "https://cdn.example.net/f/feed.atom" in (flag / "feed.atom").read_text(encoding="utf-8")
+    assert "https://cdn.example.net/f/feed.atom" in gzip.decompress((flag / "feed.atom").read_bytes()).decode("utf-8")
 
     configured = tmp_path / "configured.yaml"
     configured.write_text(_registry_text(demo_registry, f"{{base_url: {BASE}, page_size: 2}}"), encoding="utf-8")
     reg = tmp_path / "reg"
     assert main(["run", "--config", str(configured), "--out", str(reg), "--allow-loopback"]) == 0
     assert "file:" not in capsys.readouterr().out
-    doc = json.loads((reg / "feed.json").read_text(encoding="utf-8"))
+    doc = loads_page((reg / "feed.json").read_bytes())
     assert doc["feed_url"] == BASE + "feed.json" and doc["next_url"].startswith(BASE + "feed/")
-    partner = json.loads((reg / "feeds" / "cgsp.json").read_text(encoding="utf-8"))
+    partner = loads_page((reg / "feeds" / "cgsp.json").read_bytes())
     assert partner["feed_url"] == BASE + "feeds/cgsp.json"
 
     # The flag wins over the registry.
@@ -155,7 +156,7 @@ def test_base_url_from_flag_registry_or_file(tmp_path, demo_registry, site_serve
     assert main(["run", "--config", str(configured), "--out", str(both), "--allow-loopback",
                  "--base-url", "https://cdn.example.net/f/"]) == 0
     capsys.readouterr()
-    assert json.loads((both / "feed.json").read_text(encoding="utf-8"))["feed_url"].startswith("https://cdn.")
+    assert loads_page((both / "feed.json").read_bytes())["feed_url"].startswith("https://cdn.")
 
     neither = tmp_path / "neither"
     assert main(["run", "--config", str(demo_registry), "--out", str(neither), "--allow-loopback"]) == 0
@@ -163,6 +164,6 @@ def test_base_url_from_flag_registry_or_file(tmp_path, demo_registry, site_serve
     notices = [line for line in out.splitlines() if "file:" in line]
     assert notices == [f"feed links point at {neither.resolve().as_uri()}/: set publish.base_url in the registry"
                        " or pass --base-url"]
-    doc = json.loads((neither / "feed.json").read_text(encoding="utf-8"))
+    doc = loads_page((neither / "feed.json").read_bytes())
     assert doc["feed_url"].startswith("file:") and doc["home_page_url"].startswith("file:")
     assert feed_errors(doc) == []
