@@ -4,6 +4,7 @@ worker. And bench/pipeline.py runs end to end at a tiny N (it measures; nothing 
 
 from __future__ import annotations
 
+import gzip
 import json
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,8 +26,10 @@ def _published(out: Path) -> dict[str, object]:
     for path in sorted(out.rglob("*")):
         rel = path.relative_to(out).as_posix()
         if path.is_file() and not rel.startswith(".state/"):
-            text = path.read_text(encoding="utf-8")
-            files[rel] = json.loads(text) if rel.endswith(".json") else text
+            raw = path.read_bytes()
+            if raw[:2] == b"\x1f\x8b":  # feed pages and their Atom twins are stored gzip-encoded
+                raw = gzip.decompress(raw)
+            files[rel] = json.loads(raw) if rel.endswith(".json") else raw
     return files
 
 
