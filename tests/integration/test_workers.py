@@ -4,7 +4,6 @@ worker. And bench/pipeline.py runs end to end at a tiny N (it measures; nothing 
 
 from __future__ import annotations
 
-import gzip
 import json
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,6 +13,7 @@ from tests.fixtures.bench import load_bench
 from tests.fixtures.shared_data import shared_data
 
 from syndicate import pipeline
+from syndicate.publish.jsonfeed import page_bytes
 from syndicate.registry import load_registry
 from syndicate.runtime import build_local
 
@@ -26,9 +26,7 @@ def _published(out: Path) -> dict[str, object]:
     for path in sorted(out.rglob("*")):
         rel = path.relative_to(out).as_posix()
         if path.is_file() and not rel.startswith(".state/"):
-            raw = path.read_bytes()
-            if raw[:2] == b"\x1f\x8b":  # feed pages and their Atom twins are stored gzip-encoded
-                raw = gzip.decompress(raw)
+            raw = page_bytes(path.read_bytes())  # feed pages and their Atom twins are stored gzip-encoded
             files[rel] = json.loads(raw) if rel.endswith(".json") else raw
     return files
 

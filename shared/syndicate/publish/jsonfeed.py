@@ -64,11 +64,15 @@ def encode_page(document: Mapping[str, Any]) -> bytes:
     return gzip.compress(dumps(document), compresslevel=6, mtime=0)
 
 
+def page_bytes(raw: bytes) -> bytes:
+    """A stored page's bytes as a reader gets them: gzip-encoded pages (as published, JSON
+    and Atom alike) decompressed, plain ones as they are."""
+    return gzip.decompress(raw) if raw[:2] == GZIP_MAGIC else raw
+
+
 def loads_page(raw: bytes) -> dict[str, Any]:
     """A stored page back as a document, whether gzip-encoded (as published) or plain."""
-    if raw[:2] == GZIP_MAGIC:
-        raw = gzip.decompress(raw)
-    doc: dict[str, Any] = json.loads(raw)
+    doc: dict[str, Any] = json.loads(page_bytes(raw))
     return doc
 
 
