@@ -13,7 +13,7 @@ from syndicate.attribution.record import attribution_line
 from syndicate.extract.sanitize import sanitize_html
 from syndicate.model import FeedAuthor, Image, Licence, Record, SyndicateExt
 from syndicate.publish.atom import entry_id, render_atom
-from syndicate.publish.jsonfeed import build_feed_pages
+from syndicate.publish.jsonfeed import feed_document
 from syndicate.text.lang import bcp47
 
 from fixtures.jsonfeed_rules import feed_errors
@@ -95,11 +95,9 @@ def test_lead_image_only_when_its_own_licence_allows():
 
 def test_atom_pages_link_like_rfc5005_and_carry_the_item():
     item = with_attribution(record(), "line").model_copy(update={"date_published": "2024-02-03T04:05:06Z"})
-    pages = build_feed_pages([item.to_item(), record().model_copy(update={"id": "1" * 32}).to_item()],
-                             title="t", first_key="feed.json", base_url="https://f.example/", page_size=1,
-                             home_page_url="https://f.example/")
-    first = pages["feed.json"]
-    doc = json.loads(first)
+    doc = json.loads(json.dumps(feed_document([item.to_item()], title="t", feed_url="https://f.example/feed.json",
+                                              next_url="https://f.example/feed/p2.json",
+                                              home_page_url="https://f.example/")))
     assert feed_errors(doc) == []
     atom = render_atom(doc, self_url="https://f.example/feed.atom", first_url="https://f.example/feed.atom",
                        next_url="https://f.example/feed/p2.atom", previous_url="https://f.example/feed/p0.atom")

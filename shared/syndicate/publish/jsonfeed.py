@@ -13,7 +13,6 @@ sees every item exactly once. Pages are stored gzip-compressed (`encode_page`; s
 from __future__ import annotations
 
 import gzip
-import hashlib
 import json
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -74,47 +73,3 @@ def loads_page(raw: bytes) -> dict[str, Any]:
     """A stored page back as a document, whether gzip-encoded (as published) or plain."""
     doc: dict[str, Any] = json.loads(page_bytes(raw))
     return doc
-
-
-def build_feed_pages(
-    items: Iterable[Mapping[str, Any]],
-    *,
-    title: str,
-    first_key: str,
-    base_url: str,
-    page_size: int,
-    home_page_url: str | None = None,
-    description: str | None = None,
-) -> dict[str, bytes]:
-    """Every page of one feed, keyed by its object key, as serialized JSON; the first page
-    (the pointer, `first_key`) comes last in the mapping.
-
-    Pages after the first are immutable and content-addressed (`feed/p2-<hash>.json`): a
-    page's key is derived from its items and the key of the page after it, so the chain is
-    built from the end. A publish writes them first and the small first page last, so a
-    reader following next_url never meets a page from a different publish.
-    """
-    ordered = sort_newest_first(items)
-    chunks = [ordered[i : i + page_size] for i in range(0, len(ordered), page_size)] or [[]]
-    base = base_url if base_url.endswith("/") else base_url + "/"
-    stem = first_key.removesuffix(".json")
-    out: dict[str, bytes] = {}
-    next_key: str | None = None
-    for n in range(len(chunks), 0, -1):
-        chunk = chunks[n - 1]
-        if n == 1:
-            key = first_key
-        else:
-            digest = hashlib.sha256(dumps({"items": list(chunk), "next": next_key})).hexdigest()[:16]
-            key = f"{stem}/p{n}-{digest}.json"
-        doc = feed_document(
-            chunk,
-            title=title,
-            feed_url=base + first_key,
-            next_url=base + next_key if next_key else None,
-            home_page_url=home_page_url,
-            description=description,
-        )
-        out[key] = dumps(doc)
-        next_key = key
-    return out
