@@ -125,6 +125,8 @@ def _candidates(facts: PageFacts, extracted: Iterable[str]) -> list[tuple[str, l
         cleaned = []
         for author in authors:
             name = clean_name(plain_text(author.name, html=False))
+            if name is not None and name in facts.display_names:  # the name the page shows for a login
+                name = facts.display_names[name]
             if name is not None:
                 name = _without_site(name, sites)
             if name is not None and (not headline or name_key(name) != headline):
@@ -196,8 +198,14 @@ def page_authors_sourced(facts: PageFacts, extracted: Iterable[str] = ()) -> lis
         return [a for a in authors if not looks_like_organisation(a.name, sites) and looks_like_login(a.name) == logins]
 
     chosen: tuple[str, list[Author]] | None = None
-    for pick in (lambda a: people(a, False), lambda a: people(a, True), lambda a: a):
-        chosen = next(((src, found) for src, authors in candidates if (found := pick(authors))), None)
+    # trafilatura's guess comes last of all: it is read from the same places, folded past
+    # recognition ('Redacci', 'Oacute' for the page's 'Redacci&oacute;n'; 'Det' for 'det/dpa'),
+    # so it never outranks a credit the page itself prints, even an organisation's
+    for group in ([c for c in candidates if c[0] != "extracted"], [c for c in candidates if c[0] == "extracted"]):
+        for pick in (lambda a: people(a, False), lambda a: people(a, True), lambda a: a):
+            chosen = next(((src, found) for src, authors in group if (found := pick(authors))), None)
+            if chosen:
+                break
         if chosen:
             break
     if chosen is None:

@@ -34,6 +34,7 @@ statement. So, on our own parse of the page:
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from collections.abc import Iterable, Iterator
@@ -47,7 +48,7 @@ import lxml.html
 from ..extract.profiles import GENERIC, GENERIC_BYLINE, Profile
 from ..model import Author, Image, Publisher
 from ..text.lang import bcp47
-from ..text.names import clean_name, name_key, split_names
+from ..text.names import clean_name, display_name_of_login, name_key, split_names
 from .boxes import plugin_authors
 from .licences import spdx_from_text, spdx_from_url
 from .limits import MAX_AUTHORS, bounded, first
@@ -139,6 +140,9 @@ class PageFacts:
     #: Licences the page states where the rights rules take no evidence (a sidebar widget):
     #: read and shown (`syndicate extract`'s sources), never the record's licence.
     licence_seen: list[dict[str, str]] = field(default_factory=list)
+    #: A lower-case CMS login credited as the author ('christian.stadtfeld') -> the display name
+    #: the page prints for it ('Christian P. Stadtfeld'), read in the article first, else the page.
+    display_names: dict[str, str] = field(default_factory=dict)
 
 
 def parse_byline(text: str, patterns: tuple[re.Pattern[str], ...] = (GENERIC_BYLINE,)) -> Byline | None:
@@ -866,12 +870,19 @@ def _site_names(doc: Any, url: str, entity: dict[str, Any] | None) -> list[str]:
     return [n.strip().lstrip("@") for n in found if n and n.strip()][:20]
 
 
+#: An XHTML page's `<?xml version="1.0" encoding="UTF-8"?>`: meaningless once the page is
+#: decoded text, and lxml would refuse the whole page for it.
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]{0,200}\?>")
+
+
 def read_page_facts(page: bytes | str, url: str, profile: Profile = GENERIC) -> PageFacts:
     """Collect attribution facts from the article's own parts of the raw page (see the module
     docstring for which parts), read with the partner's profile (its container, author boxes,
     byline and cross-post wording, paywall markers, image credit markup). Never raises on odd
     markup."""
     facts = PageFacts(url=url)
+    if isinstance(page, str):  # lxml refuses decoded text that still declares its encoding (XHTML pages)
+        page = _XML_DECLARATION.sub("", page, count=1)
     try:
         doc = lxml.html.document_fromstring(page)
     except (lxml.etree.ParserError, ValueError):
@@ -963,7 +974,26 @@ def read_page_facts(page: bytes | str, url: str, profile: Profile = GENERIC) -> 
         facts.paywalled = True
     for footer in _site_footers(doc, allowed):
         _read_footer(footer, facts)
+    _display_names(doc, regions, page, facts)
     return facts
+
+
+def _display_names(doc: Any, regions: list[Any], page: bytes | str, facts: PageFacts) -> None:
+    """The display names of the logins the page credits (`PageFacts.display_names`): in the
+    article's text, else anywhere the page prints them (its text, then its source: a user
+    profile's `display_name` in a script or a data attribute). This only spells a credited
+    login; it never adds a person."""
+    credited = [*(a.name for a in facts.jsonld_authors), *facts.meta_authors,
+                *(a.name for a in facts.element_authors), *(a.name for a in facts.author_boxes)]
+    logins = {n.strip() for n in credited if n.strip() == n.strip().lower() and " " not in n.strip()}
+    texts: list[str] | None = None
+    for login in sorted(logins)[:MAX_AUTHORS]:
+        if texts is None:
+            source = page if isinstance(page, str) else page.decode("utf-8", "replace")
+            texts = [" ".join(text_of(r) for r in regions), doc.text_content(), html.unescape(source)]
+        found = next((d for t in texts if (d := display_name_of_login(login, t))), None)
+        if found:
+            facts.display_names[login] = found
 
 
 _IMAGE_LEAD = re.compile(

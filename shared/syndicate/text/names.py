@@ -215,6 +215,26 @@ def looks_like_login(name: str) -> bool:
     return " " not in name.strip() and bool(_LOGIN.search(name.strip()))
 
 
+_LOGIN_PARTS = re.compile(r"^[a-z]{2,20}(?:[._-][a-z]{1,20}){1,3}$")
+
+
+def display_name_of_login(login: str, text: str) -> str | None:
+    """The display name a lower-case 'first.last' login stands for, as `text` prints it:
+    'christian.stadtfeld' -> 'Christian P. Stadtfeld' (a middle initial or name may sit between),
+    'robert.stitz' -> 'Robert Stitz'. Each word capitalised, in the login's order; None when
+    `text` prints no such name (a login is never turned into a name by guessing)."""
+    if not _LOGIN_PARTS.match(login):
+        return None
+    parts = re.split(r"[._-]", login)
+    middle = r"(?:\s+(?:\w\.|\w{2,20}\.?))?"
+    pattern = r"\s+".join(re.escape(p) for p in parts[:-1]) + middle + r"\s+" + re.escape(parts[-1])
+    for found in re.finditer(r"(?<!\w)" + pattern + r"(?!\w)", text[:2_000_000], re.IGNORECASE):
+        words = found.group(0).split()
+        if all(w[:1].isupper() for w in words):
+            return " ".join(words)
+    return None
+
+
 def looks_like_organisation(name: str, site_names: tuple[str, ...] = ()) -> bool:
     """A site, newsroom, agency or institution rather than a person: one of the page's own
     site or publisher names (or its domain), or a name with an organisation's word in it
