@@ -800,6 +800,9 @@ def _labelled_authors_in(regions: list[Any], url: str) -> Iterator[Author]:
                 continue
             after = (label.tail or "").strip()
             nxt = label.getnext()
+            while not after and nxt is not None and nxt.tag == "br":  # '<b>Von:</b><br><br>Götz Warnke'
+                after = (nxt.tail or "").strip()
+                nxt = nxt.getnext()
             link = None
             if not after and nxt is not None and isinstance(nxt.tag, str):
                 after = text_of(nxt)
