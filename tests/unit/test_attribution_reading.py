@@ -17,7 +17,13 @@ from syndicate.attribution.page import read_page_facts
 from syndicate.attribution.record import licence_terms
 from syndicate.attribution.sources import attribution_sources
 from syndicate.model import Article, Licence
-from syndicate.text.names import clean_name, looks_like_login, looks_like_organisation, split_names
+from syndicate.text.names import (
+    clean_name,
+    display_name_of_login,
+    looks_like_login,
+    looks_like_organisation,
+    split_names,
+)
 
 
 @pytest.mark.parametrize(
@@ -61,6 +67,22 @@ def test_names_join_in_the_partners_languages():
     assert split_names("Jelko Djuren und Jutta Klaukien") == ["Jelko Djuren", "Jutta Klaukien"]
     assert split_names("Rocío Latorre y José Miguel Wilson") == ["Rocío Latorre", "José Miguel Wilson"]
     assert split_names("Joe S. and Perry Bacon Jr.") == ["Joe S.", "Perry Bacon Jr."]
+
+
+def test_a_newsrooms_slash_credit_is_one_credit():
+    assert split_names("dpa/lno") == ["dpa/lno"] and split_names("det/dpa") == ["det/dpa"]
+    assert clean_name("Quelle: hessenschau.example/bb") == "hessenschau.example/bb"
+    assert split_names("Ana Li/Bo Chen") == ["Ana Li", "Bo Chen"]  # two people stay two
+    assert split_names("Reuters/AFP") == ["Reuters", "AFP"]
+
+
+def test_a_login_is_spelt_as_the_page_prints_it_never_guessed():
+    text = "Der Rat hat entschieden. (Christian P. Stadtfeld) +++ christian stadtfeld"
+    assert display_name_of_login("christian.stadtfeld", text) == "Christian P. Stadtfeld"
+    assert display_name_of_login("robert.stitz", '"display_name":"Robert  Stitz"') == "Robert Stitz"
+    assert display_name_of_login("robert.stitz", "robert stitz wrote this") is None  # not a printed name
+    assert display_name_of_login("robert.stitz", "nothing here") is None
+    assert display_name_of_login("Isabella.DiBiase", "Isabella DiBiase") is None  # typed by a person: kept
 
 
 def test_logins_and_organisations_are_told_from_people():
