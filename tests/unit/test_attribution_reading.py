@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from syndicate.attribution.authors import page_authors_sourced
-from syndicate.attribution.licences import licence_label, permits, spdx_from_text, spdx_from_url
+from syndicate.attribution.licences import family_from_text, licence_label, permits, spdx_from_text, spdx_from_url
 from syndicate.attribution.page import read_page_facts
 from syndicate.attribution.record import licence_terms
 from syndicate.attribution.sources import attribution_sources
@@ -234,6 +234,57 @@ def test_a_sidebar_licence_is_read_and_shown_but_never_used():
     assert item["sources"]["licence_seen"] == [
         {"spdx": "CC-BY-SA-3.0-DE", "url": "https://creativecommons.org/licenses/by-sa/3.0/de/", "where": "sidebar"}]
     assert "CC-BY-SA-3.0-DE" not in json.dumps(ext)
+
+
+@pytest.mark.parametrize(("text", "family"), [
+    ("Copyleft © 2002-2016 The Author CC-BY-SA.", "CC-BY-SA"),
+    ("Contenidos bajo licencia Creative Commons (CC-BY-NC) salvo donde indique lo contrario.", "CC-BY-NC"),
+    ("All posts licensed under CC BY-NC-ND unless noted", "CC-BY-NC-ND"),
+    ("Text: CC BY", "CC-BY"),
+])
+def test_an_unversioned_cc_statement_is_read_as_its_family(text: str, family: str):
+    assert family_from_text(text) == (family, f"https://creativecommons.org/licenses/{family[3:].lower()}/")
+    assert spdx_from_text(text) is None  # no SPDX id: a version is needed to cite a licence
+
+
+@pytest.mark.parametrize("text", [
+    "licensed under CC BY-SA 4.0", "CC BY-NC-ND 3.0 DE", "CC-BY-SA-3.0", "Access control list", "ACC BYTE", "",
+])
+def test_a_versioned_or_no_statement_is_no_unversioned_family(text: str):
+    assert family_from_text(text) is None
+
+
+UNVERSIONED_PAGE = (
+    "<html><head><title>Harbour news</title></head><body><main><article><h1>Harbour news</h1>"
+    "<p class='byline'>By Lois Lane</p>"
+    + "<p>The harbour reopened on Monday after a week of repairs to the north pier and its cranes.</p>" * 8
+    + "</article></main><footer><p>Copyleft © 2024 Harbour Post <a href='/license'>CC-BY-SA</a>.</p></footer>"
+    "</body></html>"
+)
+
+
+def test_an_unversioned_footer_licence_is_shown_as_read_but_never_used():
+    """'Copyleft © … CC-BY-SA.' in the site footer: the family is read and shown by `syndicate
+    extract` (`"versioned": false`), the record's licence and decision stay the registry's, and
+    a versioned licence the page states elsewhere is not replaced by it."""
+    from syndicate.cli import PREVIEW_PARTNER, preview_record
+    from syndicate.registry import Registry
+
+    facts = read_page_facts(UNVERSIONED_PAGE, "https://harbour.example/news/1/")
+    assert facts.licence is None and facts.licence_source is None
+    seen = {"spdx": "CC-BY-SA", "url": "https://creativecommons.org/licenses/by-sa/", "where": "footer",
+            "versioned": False}
+    assert facts.licence_seen == [seen]
+    registry = Registry(source="(test)", partners=[PREVIEW_PARTNER])
+    item = preview_record(registry, PREVIEW_PARTNER, UNVERSIONED_PAGE.encode(), "https://harbour.example/news/1/")
+    ext = item["_syndicate"]
+    assert ext["licence"]["spdx"] == PREVIEW_PARTNER.licence.spdx and ext["licence"]["source"] == "registry"
+    assert ext.get("claimed_licence") is None and item["sources"]["claimed_licence"] is None
+    assert item["sources"]["licence_seen"] == [seen]
+    assert "CC-BY-SA" not in json.dumps(ext)
+    versioned = UNVERSIONED_PAGE.replace("</article>", "<p>Licensed under CC BY 4.0.</p></article>")
+    facts = read_page_facts(versioned, "https://harbour.example/news/1/")
+    assert facts.licence is not None and facts.licence[0] == "CC-BY-4.0" and facts.licence_source == "statement"
 
 
 def test_comments_state_no_licence_even_one_seen():

@@ -50,7 +50,7 @@ from ..model import Author, Image, Publisher
 from ..text.lang import bcp47
 from ..text.names import clean_name, display_name_of_login, name_key, split_names
 from .boxes import plugin_authors
-from .licences import spdx_from_text, spdx_from_url
+from .licences import family_from_text, spdx_from_text, spdx_from_url
 from .limits import MAX_AUTHORS, bounded, first
 
 _WS = re.compile(r"\s+")
@@ -137,9 +137,11 @@ class PageFacts:
     language: str | None = None  # BCP 47, from <html lang>, og:locale or Content-Language
     site_names: list[str] = field(default_factory=list)
     headline: str | None = None  # og:title, else the first <h1>: never a name, whatever markup holds it
-    #: Licences the page states where the rights rules take no evidence (a sidebar widget):
-    #: read and shown (`syndicate extract`'s sources), never the record's licence.
-    licence_seen: list[dict[str, str]] = field(default_factory=list)
+    #: Licences the page states where the rights rules take no evidence (a sidebar widget), and
+    #: unversioned Creative Commons statements anywhere it may state one (`"versioned": False`,
+    #: see `licences.family_from_text`): read and shown (`syndicate extract`'s sources), never
+    #: the record's licence.
+    licence_seen: list[dict[str, str | bool]] = field(default_factory=list)
     #: A lower-case CMS login credited as the author ('christian.stadtfeld') -> the display name
     #: the page prints for it ('Christian P. Stadtfeld'), read in the article first, else the page.
     display_names: dict[str, str] = field(default_factory=dict)
@@ -559,11 +561,11 @@ def _licence_in(region: Any) -> tuple[str, str] | None:
     return None
 
 
-def licences_elsewhere(doc: Any) -> list[dict[str, str]]:
+def licences_elsewhere(doc: Any) -> list[dict[str, str | bool]]:
     """Licences stated in the page's sidebars and widgets (asides, `#sidebar`, `.widget*`): read so
     a person can see them, never evidence about the article (DESIGN.md, rights rules). Comments
     and related posts are other people's words and are not read at all. One entry per licence."""
-    seen: dict[str, dict[str, str]] = {}
+    seen: dict[str, dict[str, str | bool]] = {}
     excluded = _outermost([el for el in doc.iter() if isinstance(el.tag, str) and _is_excluded(el)])
     regions = _outermost([el for region in excluded if not _is_others(region) for el in region.iter()
                           if isinstance(el.tag, str) and _is_excluded(el) and not _is_others(el)
@@ -662,12 +664,25 @@ def _read_footer(footer: Any, facts: PageFacts) -> None:
         if found:
             _offer(facts, found, "footer")
             return
+    unversioned = None
     for node in footer.xpath(_PARAGRAPHS):
         text = text_of(node)
-        if len(text) <= 600 and _STATES_LICENCE.search(text) and (found := spdx_from_text(text)):
+        if len(text) > 600 or not _STATES_LICENCE.search(text):
+            continue
+        if found := spdx_from_text(text):
             facts.licence_statement_texts.append(text)
             _offer(facts, found, "footer")
             return
+        unversioned = unversioned or family_from_text(text)
+    if unversioned:  # 'Copyleft © … CC-BY-SA.': read, never used
+        _seen_unversioned(facts, unversioned, "footer")
+
+
+def _seen_unversioned(facts: PageFacts, found: tuple[str, str], where: str) -> None:
+    """An unversioned Creative Commons statement, kept in `licence_seen` (once per family) with
+    `"versioned": False`: shown to a person, never the record's licence (`licences.family_from_text`)."""
+    if all(seen["spdx"] != found[0] for seen in facts.licence_seen):
+        facts.licence_seen.append({"spdx": found[0], "url": found[1], "where": where, "versioned": False})
 
 
 def _rel_authors(regions: list[Any], url: str) -> Iterator[Author]:
@@ -971,6 +986,9 @@ def read_page_facts(page: bytes | str, url: str, profile: Profile = GENERIC) -> 
             if found:
                 facts.licence_statement_texts.append(text)
                 _offer(facts, found, "statement")  # more specific than a link or the site footer
+            elif unversioned := family_from_text(text):  # a page without article markup holds its footer too
+                in_footer = _is_footer(node) or any(_is_footer(a) for a in node.iterancestors())
+                _seen_unversioned(facts, unversioned, "footer" if in_footer else "article")
         if any(p.search(text) for p in profile.paywall_text):
             facts.paywalled = True
     if any(ours(doc.xpath(xpath)) for xpath in profile.paywall_xpath):
