@@ -76,6 +76,36 @@ def test_a_newsrooms_slash_credit_is_one_credit():
     assert split_names("Reuters/AFP") == ["Reuters", "AFP"]
 
 
+def _dateline_page(lead: str, byline: str = "") -> str:
+    return ("<html><head><title>News</title></head><body><article><h1>News</h1>" + byline + f"<p>{lead}</p>"
+            + "<p>The talks went on into the night without an agreement on the budget.</p>" * 4
+            + "</article></body></html>")
+
+
+@pytest.mark.parametrize(("lead", "agency"), [
+    ("Hamburg (dpa/lno) – Trotz eines Gespräches bleiben die Fronten zwischen beiden Seiten verhärtet.", "dpa/lno"),
+    ("WASHINGTON (AP) — Lawmakers worked through the weekend to reach a deal on the spending bill.", "AP"),
+    ("Bad Homburg (ots) - Die Stadtwerke erhöhen zum ersten Januar die Preise für Strom und Gas.", "ots"),
+    ("Berlin (Germany) - A city of many museums, and the debate about them goes on every winter.", None),
+    ("The talks (a first in years) - said the minister - would go on into the night without a deal.", None),
+])
+def test_an_agency_dateline_credits_the_agency_only_when_nobody_else_is(lead: str, agency: str | None):
+    facts = read_page_facts(_dateline_page(lead), "https://news.example/a/")
+    assert facts.dateline_credit == agency
+    found = page_authors_sourced(facts)
+    assert [(a.name, source) for a, source in found] == ([(agency, "dateline")] if agency else [])
+    credited = read_page_facts(_dateline_page(lead, "<p class='byline'>By Lois Lane</p>"), "https://news.example/a/")
+    assert [a.name for a, _ in page_authors_sourced(credited)] == ["Lois Lane"]
+
+
+def test_a_meta_line_label_names_the_author():
+    page = ("<html><body><div class='post'><div class='meta'>05.02.2020 <span>- Redaktion: Eva Albers "
+            "(Pressesprecherin)</span></div><div class='entry-content'>"
+            + "<p>The harbour reopened on Monday after a week of repairs.</p>" * 5 + "</div></div></body></html>")
+    found = page_authors_sourced(read_page_facts(page, "https://news.example/a/"))
+    assert [(a.name, source) for a, source in found] == [("Eva Albers", "byline-markup")]
+
+
 def test_a_login_is_spelt_as_the_page_prints_it_never_guessed():
     text = "Der Rat hat entschieden. (Christian P. Stadtfeld) +++ christian stadtfeld"
     assert display_name_of_login("christian.stadtfeld", text) == "Christian P. Stadtfeld"

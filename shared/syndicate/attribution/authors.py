@@ -93,8 +93,9 @@ def merge_authors(
 #: Where a page credits its authors, most telling first (the `source` `syndicate extract` shows):
 #: the body's "By A and B, Org", the main entity's JSON-LD, the byline markup of the article and
 #: its header (`itemprop=author`, `.byline`, `.author .fn`...), author boxes, rel=author links in
-#: the article, head meta tags, and trafilatura's guess last.
-PAGE_SOURCES = ("byline", "json-ld", "byline-markup", "box", "rel-author", "meta", "extracted")
+#: the article, head meta tags, a news agency's dateline ('Hamburg (dpa/lno) – …': an organisation,
+#: so the author only when nobody else is credited), and trafilatura's guess last.
+PAGE_SOURCES = ("byline", "json-ld", "byline-markup", "box", "rel-author", "meta", "dateline", "extracted")
 
 
 def _without_site(name: str, sites: tuple[str, ...]) -> str:
@@ -116,6 +117,7 @@ def _candidates(facts: PageFacts, extracted: Iterable[str]) -> list[tuple[str, l
         ("box", facts.author_boxes),
         ("rel-author", facts.rel_authors),
         ("meta", [Author(name=n) for n in facts.meta_authors]),
+        ("dateline", [Author(name=facts.dateline_credit)] if facts.dateline_credit else []),
         ("extracted", [Author(name=n) for n in extracted]),
     ]
     sites = tuple(facts.site_names)

@@ -121,6 +121,8 @@ class PageFacts:
     element_authors: list[Author] = field(default_factory=list)
     author_boxes: list[Author] = field(default_factory=list)
     byline: Byline | None = None
+    #: The news agency of a dateline opening the article ('Hamburg (dpa/lno) – …', 'PARIS (AFP) —').
+    dateline_credit: str | None = None
     original: Publisher | None = None
     crosspost_text: str | None = None
     licence: tuple[str, str] | None = None
@@ -801,6 +803,12 @@ _AUTHOR_LABEL = re.compile(
     r"|written by|geschrieben von|escrito por|écrit par)\s*[:：]?$",
     re.IGNORECASE,
 )
+#: A meta line that is an author label and the name after it ('Autor: …', 'Redaktion: …').
+_INLINE_AUTHOR_LABEL = re.compile(
+    r"^\W{0,3}(?:autor(?:in|en|innen)?|authors?|auteur(?:e|s)?|autora?|verfasser(?:in)?|redaktion|redacción|redação)"
+    r"\s*[:：]\s*(?P<rest>\w.{1,200})$",
+    re.IGNORECASE,
+)
 _LABELS = "descendant-or-self::*[self::h2 or self::h3 or self::h4 or self::h5 or self::h6 or self::b or self::strong"\
           " or self::span or self::dt or self::th or self::label or self::em]"
 
@@ -808,10 +816,19 @@ _LABELS = "descendant-or-self::*[self::h2 or self::h3 or self::h4 or self::h5 or
 def _labelled_authors_in(regions: list[Any], url: str) -> Iterator[Author]:
     """Names after an author label in the article's meta lines ('<h4>Autor</h4><p><a>Nikolai
     Huke</a></p>', '<b>Von:</b><br>Götz Warnke'): the label's tail text, else its next element's
-    text. Only the first label that names someone."""
+    text; or a meta line that is one label and its name ('<span>– Redaktion: Eberhard Fuhr
+    (Pressesprecher)</span>'). Only the first label that names someone."""
     for region in regions:
         for label in region.xpath(_LABELS):
-            if len(label) or not _AUTHOR_LABEL.match(text_of(label)):
+            if len(label):
+                continue
+            inline = _INLINE_AUTHOR_LABEL.match(text_of(label)[:300])
+            if inline:
+                names = [one for n in split_names(clean_name(inline.group("rest")) or "") if (one := clean_name(n))]
+                if names:
+                    yield from (Author(name=n) for n in names)
+                    return
+            if not _AUTHOR_LABEL.match(text_of(label)):
                 continue
             after = (label.tail or "").strip()
             nxt = label.getnext()
@@ -962,8 +979,13 @@ def read_page_facts(page: bytes | str, url: str, profile: Profile = GENERIC) -> 
                 facts.image_credit_texts.append(found_credit[1])
                 credited.update(node.iter())
                 credited.update(node.iterancestors("figcaption"))
+    leads = 0  # the article's first paragraphs, where a dateline stands
     for node in (n for region in regions for n in region.xpath(_PARAGRAPHS)):
         text = text_of(node)
+        if node.tag == "p" and len(text) >= 60 and leads < _LEAD_PARAGRAPHS:
+            leads += 1
+            if facts.dateline_credit is None and (dateline := _DATELINE.match(text[:200])):
+                facts.dateline_credit = dateline.group("agency")
         if not text or len(text) > 600:
             continue
         if facts.byline is None and node.tag == "p" and len(text) < 250:
@@ -997,6 +1019,17 @@ def read_page_facts(page: bytes | str, url: str, profile: Profile = GENERIC) -> 
         _read_footer(footer, facts)
     _display_names(doc, regions, page, facts)
     return facts
+
+
+#: A news agency's dateline at the start of the article: a place, the agency in brackets, a dash
+#: ('Hamburg (dpa/lno) – ', 'WASHINGTON (AP) — ', 'Berlin (KNA) - '). The agency is an agency's
+#: short name (lower-case shorthand, capitals, or one of the few written out), never a word.
+_DATELINE = re.compile(
+    r"^(?:[A-ZÄÖÜÉ][\w.'’-]+(?:[ /-][\w.'’-]+){0,3})\s*\("
+    r"(?P<agency>(?-i:[a-z]{2,5}(?:/[a-z]{2,5})?|[A-Z]{2,6}(?:/[A-Za-z]{2,6})?|Reuters|Kyodo|Xinhua|Jiji(?: Press)?))"
+    r"\)\s*[-–—]\s"
+)
+_LEAD_PARAGRAPHS = 3
 
 
 def _display_names(doc: Any, regions: list[Any], page: bytes | str, facts: PageFacts) -> None:
