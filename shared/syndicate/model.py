@@ -198,6 +198,8 @@ class Article(BaseModel):
         default_factory=dict, description="name key -> where the page credits that author (attribution.authors)"
     )
     licence_found_in: str | None = Field(default=None, description="where the page states its licence")
-    licence_seen: list[dict[str, str]] = Field(
-        default_factory=list, description="licences stated outside the evidence areas (sidebar...): shown, never used"
+    licence_seen: list[dict[str, str | bool]] = Field(
+        default_factory=list,
+        description="licences stated outside the evidence areas (sidebar...), and unversioned CC statements"
+        " ('versioned': false): shown, never used",
     )

@@ -2,11 +2,13 @@
 trafilatura's metadata, scored by ../shared/tools/score_attribution.py in the same run.
 
 The whole dev set (281 pages, about a minute and a half): heavy. Issue 12's targets are authors
-0.75 and licence 0.90; what the rules reach today is held here as floors (`FLOOR_*`), above
-plain trafilatura on both. The licence *used* cannot reach the target under issue 9's rights
-rules: 11 of the 33 Creative Commons pages state their licence only in a sidebar widget, which
-is never evidence (tests/unit/test_page_evidence.py); the licence *read* counts them (shown by
-`syndicate extract` in `sources.licence_seen`, never used); see bench/README.md. The data set lives in
+0.75 and licence 0.90, the licence *read* (issue 12 is about reading; the last line's `licence=`
+is that figure); what the rules reach today is held here as floors (`FLOOR_*`), above plain
+trafilatura on both. The licence *used* is lower under issue 9's rights rules: 11 of the 33
+Creative Commons pages state their licence only in a sidebar widget, which is never evidence
+(tests/unit/test_page_evidence.py); the licence *read* counts them (shown by `syndicate extract`
+in `sources.licence_seen`, never used). Read tops out at 28/33 on this set (5 gold values no page
+source supports); see bench/README.md. The data set lives in
 ../shared beside the repository: without it these tests skip.
 """
 
@@ -19,9 +21,9 @@ from fixtures.shared_data import shared_data
 
 bench = load_bench("attribution_bench")
 
-FLOOR_AUTHORS = 0.70  # measured 0.717
+FLOOR_AUTHORS = 0.75  # issue 12's target; measured 0.755
 FLOOR_LICENCE = 0.53  # used, measured 0.545
-FLOOR_LICENCE_READ = 0.80  # read anywhere (sidebar widgets too), measured 0.818
+FLOOR_LICENCE_READ = 0.84  # read anywhere (sidebar widgets, unversioned statements too), measured 0.848 (ceiling 0.848)
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +51,8 @@ def test_the_last_line_is_machine_readable(result):
                            "trafilatura_licence"}
     assert float(fields["authors"]) == pytest.approx(result.authors, abs=0.001)
     assert float(fields["licence_read"]) == pytest.approx(result.licence_read, abs=0.001)
-    assert float(fields["licence_used"]) == float(fields["licence"]) == pytest.approx(result.licence, abs=0.001)
+    assert float(fields["licence_used"]) == pytest.approx(result.licence, abs=0.001)
+    assert float(fields["licence"]) == float(fields["licence_read"])  # issue 12's licence figure is the read one
 
 
 def test_missing_data_set_is_an_error_naming_where_it_belongs(tmp_path):

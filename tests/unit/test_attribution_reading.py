@@ -12,12 +12,18 @@ from pathlib import Path
 import pytest
 
 from syndicate.attribution.authors import page_authors_sourced
-from syndicate.attribution.licences import licence_label, permits, spdx_from_text, spdx_from_url
+from syndicate.attribution.licences import family_from_text, licence_label, permits, spdx_from_text, spdx_from_url
 from syndicate.attribution.page import read_page_facts
 from syndicate.attribution.record import licence_terms
 from syndicate.attribution.sources import attribution_sources
 from syndicate.model import Article, Licence
-from syndicate.text.names import clean_name, looks_like_login, looks_like_organisation, split_names
+from syndicate.text.names import (
+    clean_name,
+    display_name_of_login,
+    looks_like_login,
+    looks_like_organisation,
+    split_names,
+)
 
 
 @pytest.mark.parametrize(
@@ -61,6 +67,52 @@ def test_names_join_in_the_partners_languages():
     assert split_names("Jelko Djuren und Jutta Klaukien") == ["Jelko Djuren", "Jutta Klaukien"]
     assert split_names("Rocío Latorre y José Miguel Wilson") == ["Rocío Latorre", "José Miguel Wilson"]
     assert split_names("Joe S. and Perry Bacon Jr.") == ["Joe S.", "Perry Bacon Jr."]
+
+
+def test_a_newsrooms_slash_credit_is_one_credit():
+    assert split_names("dpa/lno") == ["dpa/lno"] and split_names("det/dpa") == ["det/dpa"]
+    assert clean_name("Quelle: hessenschau.example/bb") == "hessenschau.example/bb"
+    assert split_names("Ana Li/Bo Chen") == ["Ana Li", "Bo Chen"]  # two people stay two
+    assert split_names("Reuters/AFP") == ["Reuters", "AFP"]
+
+
+def _dateline_page(lead: str, byline: str = "") -> str:
+    return ("<html><head><title>News</title></head><body><article><h1>News</h1>" + byline + f"<p>{lead}</p>"
+            + "<p>The talks went on into the night without an agreement on the budget.</p>" * 4
+            + "</article></body></html>")
+
+
+@pytest.mark.parametrize(("lead", "agency"), [
+    ("Hamburg (dpa/lno) – Trotz eines Gespräches bleiben die Fronten zwischen beiden Seiten verhärtet.", "dpa/lno"),
+    ("WASHINGTON (AP) — Lawmakers worked through the weekend to reach a deal on the spending bill.", "AP"),
+    ("Bad Homburg (ots) - Die Stadtwerke erhöhen zum ersten Januar die Preise für Strom und Gas.", "ots"),
+    ("Berlin (Germany) - A city of many museums, and the debate about them goes on every winter.", None),
+    ("The talks (a first in years) - said the minister - would go on into the night without a deal.", None),
+])
+def test_an_agency_dateline_credits_the_agency_only_when_nobody_else_is(lead: str, agency: str | None):
+    facts = read_page_facts(_dateline_page(lead), "https://news.example/a/")
+    assert facts.dateline_credit == agency
+    found = page_authors_sourced(facts)
+    assert [(a.name, source) for a, source in found] == ([(agency, "dateline")] if agency else [])
+    credited = read_page_facts(_dateline_page(lead, "<p class='byline'>By Lois Lane</p>"), "https://news.example/a/")
+    assert [a.name for a, _ in page_authors_sourced(credited)] == ["Lois Lane"]
+
+
+def test_a_meta_line_label_names_the_author():
+    page = ("<html><body><div class='post'><div class='meta'>05.02.2020 <span>- Redaktion: Eva Albers "
+            "(Pressesprecherin)</span></div><div class='entry-content'>"
+            + "<p>The harbour reopened on Monday after a week of repairs.</p>" * 5 + "</div></div></body></html>")
+    found = page_authors_sourced(read_page_facts(page, "https://news.example/a/"))
+    assert [(a.name, source) for a, source in found] == [("Eva Albers", "byline-markup")]
+
+
+def test_a_login_is_spelt_as_the_page_prints_it_never_guessed():
+    text = "Der Rat hat entschieden. (Christian P. Stadtfeld) +++ christian stadtfeld"
+    assert display_name_of_login("christian.stadtfeld", text) == "Christian P. Stadtfeld"
+    assert display_name_of_login("robert.stitz", '"display_name":"Robert  Stitz"') == "Robert Stitz"
+    assert display_name_of_login("robert.stitz", "robert stitz wrote this") is None  # not a printed name
+    assert display_name_of_login("robert.stitz", "nothing here") is None
+    assert display_name_of_login("Isabella.DiBiase", "Isabella DiBiase") is None  # typed by a person: kept
 
 
 def test_logins_and_organisations_are_told_from_people():
@@ -212,6 +264,57 @@ def test_a_sidebar_licence_is_read_and_shown_but_never_used():
     assert item["sources"]["licence_seen"] == [
         {"spdx": "CC-BY-SA-3.0-DE", "url": "https://creativecommons.org/licenses/by-sa/3.0/de/", "where": "sidebar"}]
     assert "CC-BY-SA-3.0-DE" not in json.dumps(ext)
+
+
+@pytest.mark.parametrize(("text", "family"), [
+    ("Copyleft © 2002-2016 The Author CC-BY-SA.", "CC-BY-SA"),
+    ("Contenidos bajo licencia Creative Commons (CC-BY-NC) salvo donde indique lo contrario.", "CC-BY-NC"),
+    ("All posts licensed under CC BY-NC-ND unless noted", "CC-BY-NC-ND"),
+    ("Text: CC BY", "CC-BY"),
+])
+def test_an_unversioned_cc_statement_is_read_as_its_family(text: str, family: str):
+    assert family_from_text(text) == (family, f"https://creativecommons.org/licenses/{family[3:].lower()}/")
+    assert spdx_from_text(text) is None  # no SPDX id: a version is needed to cite a licence
+
+
+@pytest.mark.parametrize("text", [
+    "licensed under CC BY-SA 4.0", "CC BY-NC-ND 3.0 DE", "CC-BY-SA-3.0", "Access control list", "ACC BYTE", "",
+])
+def test_a_versioned_or_no_statement_is_no_unversioned_family(text: str):
+    assert family_from_text(text) is None
+
+
+UNVERSIONED_PAGE = (
+    "<html><head><title>Harbour news</title></head><body><main><article><h1>Harbour news</h1>"
+    "<p class='byline'>By Lois Lane</p>"
+    + "<p>The harbour reopened on Monday after a week of repairs to the north pier and its cranes.</p>" * 8
+    + "</article></main><footer><p>Copyleft © 2024 Harbour Post <a href='/license'>CC-BY-SA</a>.</p></footer>"
+    "</body></html>"
+)
+
+
+def test_an_unversioned_footer_licence_is_shown_as_read_but_never_used():
+    """'Copyleft © … CC-BY-SA.' in the site footer: the family is read and shown by `syndicate
+    extract` (`"versioned": false`), the record's licence and decision stay the registry's, and
+    a versioned licence the page states elsewhere is not replaced by it."""
+    from syndicate.cli import PREVIEW_PARTNER, preview_record
+    from syndicate.registry import Registry
+
+    facts = read_page_facts(UNVERSIONED_PAGE, "https://harbour.example/news/1/")
+    assert facts.licence is None and facts.licence_source is None
+    seen = {"spdx": "CC-BY-SA", "url": "https://creativecommons.org/licenses/by-sa/", "where": "footer",
+            "versioned": False}
+    assert facts.licence_seen == [seen]
+    registry = Registry(source="(test)", partners=[PREVIEW_PARTNER])
+    item = preview_record(registry, PREVIEW_PARTNER, UNVERSIONED_PAGE.encode(), "https://harbour.example/news/1/")
+    ext = item["_syndicate"]
+    assert ext["licence"]["spdx"] == PREVIEW_PARTNER.licence.spdx and ext["licence"]["source"] == "registry"
+    assert ext.get("claimed_licence") is None and item["sources"]["claimed_licence"] is None
+    assert item["sources"]["licence_seen"] == [seen]
+    assert "CC-BY-SA" not in json.dumps(ext)
+    versioned = UNVERSIONED_PAGE.replace("</article>", "<p>Licensed under CC BY 4.0.</p></article>")
+    facts = read_page_facts(versioned, "https://harbour.example/news/1/")
+    assert facts.licence is not None and facts.licence[0] == "CC-BY-4.0" and facts.licence_source == "statement"
 
 
 def test_comments_state_no_licence_even_one_seen():

@@ -93,8 +93,9 @@ def merge_authors(
 #: Where a page credits its authors, most telling first (the `source` `syndicate extract` shows):
 #: the body's "By A and B, Org", the main entity's JSON-LD, the byline markup of the article and
 #: its header (`itemprop=author`, `.byline`, `.author .fn`...), author boxes, rel=author links in
-#: the article, head meta tags, and trafilatura's guess last.
-PAGE_SOURCES = ("byline", "json-ld", "byline-markup", "box", "rel-author", "meta", "extracted")
+#: the article, head meta tags, a news agency's dateline ('Hamburg (dpa/lno) – …': an organisation,
+#: so the author only when nobody else is credited), and trafilatura's guess last.
+PAGE_SOURCES = ("byline", "json-ld", "byline-markup", "box", "rel-author", "meta", "dateline", "extracted")
 
 
 def _without_site(name: str, sites: tuple[str, ...]) -> str:
@@ -116,6 +117,7 @@ def _candidates(facts: PageFacts, extracted: Iterable[str]) -> list[tuple[str, l
         ("box", facts.author_boxes),
         ("rel-author", facts.rel_authors),
         ("meta", [Author(name=n) for n in facts.meta_authors]),
+        ("dateline", [Author(name=facts.dateline_credit)] if facts.dateline_credit else []),
         ("extracted", [Author(name=n) for n in extracted]),
     ]
     sites = tuple(facts.site_names)
@@ -125,6 +127,8 @@ def _candidates(facts: PageFacts, extracted: Iterable[str]) -> list[tuple[str, l
         cleaned = []
         for author in authors:
             name = clean_name(plain_text(author.name, html=False))
+            if name is not None and name in facts.display_names:  # the name the page shows for a login
+                name = facts.display_names[name]
             if name is not None:
                 name = _without_site(name, sites)
             if name is not None and (not headline or name_key(name) != headline):
@@ -196,8 +200,14 @@ def page_authors_sourced(facts: PageFacts, extracted: Iterable[str] = ()) -> lis
         return [a for a in authors if not looks_like_organisation(a.name, sites) and looks_like_login(a.name) == logins]
 
     chosen: tuple[str, list[Author]] | None = None
-    for pick in (lambda a: people(a, False), lambda a: people(a, True), lambda a: a):
-        chosen = next(((src, found) for src, authors in candidates if (found := pick(authors))), None)
+    # trafilatura's guess comes last of all: it is read from the same places, folded past
+    # recognition ('Redacci', 'Oacute' for the page's 'Redacci&oacute;n'; 'Det' for 'det/dpa'),
+    # so it never outranks a credit the page itself prints, even an organisation's
+    for group in ([c for c in candidates if c[0] != "extracted"], [c for c in candidates if c[0] == "extracted"]):
+        for pick in (lambda a: people(a, False), lambda a: people(a, True), lambda a: a):
+            chosen = next(((src, found) for src, authors in group if (found := pick(authors))), None)
+            if chosen:
+                break
         if chosen:
             break
     if chosen is None:

@@ -141,6 +141,32 @@ def spdx_from_text(text: str | None) -> tuple[str, str] | None:
     return None
 
 
+#: 'CC-BY-SA', 'CC BY-NC' with no version after it (nor a further element: 'CC BY-SA 4.0' is
+#: versioned, and 'CC BY' is not the family of 'CC BY-SA').
+_CC_FAMILY = re.compile(r"\bCC[ -](?P<kind>BY(?:[ -](?:NC|SA|ND)){0,2})\b(?![ -]?(?:\d|NC\b|SA\b|ND\b))", re.I)
+
+
+def family_from_text(text: str | None) -> tuple[str, str] | None:
+    """(family id, family URL) for an unversioned Creative Commons statement: 'Copyleft © 2016
+    The Author CC-BY-SA.' -> ('CC-BY-SA', 'https://creativecommons.org/licenses/by-sa/'), 'licensed
+    under CC BY-NC' -> 'CC-BY-NC'; None when the statement names a version (`spdx_from_text`
+    reads those) or no Creative Commons licence.
+
+    The family id is no SPDX id, and it is read only, never used: it is shown in `syndicate
+    extract`'s `sources.licence_seen` with `"versioned": false`, and never becomes a record's
+    licence or changes the rights decision. Citing a licence, as the attribution line must,
+    needs its version: CC BY-SA 2.0, 3.0, 3.0 DE and 4.0 are different legal texts with
+    different terms (4.0 alone drops the ports and changes the rules on adaptations), so
+    "CC-BY-SA" does not say which terms the publisher granted."""
+    if not text:
+        return None
+    match = _CC_FAMILY.search(text)
+    if not match:
+        return None
+    kind = match.group("kind").lower().replace(" ", "-")
+    return "CC-" + kind.upper(), f"https://creativecommons.org/licenses/{kind}/"
+
+
 def permits(spdx: str) -> Republish:
     """The most a licence lets us republish, before the registry's own limit."""
     if spdx in _PERMITS:

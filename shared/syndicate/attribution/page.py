@@ -34,6 +34,7 @@ statement. So, on our own parse of the page:
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from collections.abc import Iterable, Iterator
@@ -47,9 +48,9 @@ import lxml.html
 from ..extract.profiles import GENERIC, GENERIC_BYLINE, Profile
 from ..model import Author, Image, Publisher
 from ..text.lang import bcp47
-from ..text.names import clean_name, name_key, split_names
+from ..text.names import clean_name, display_name_of_login, name_key, split_names
 from .boxes import plugin_authors
-from .licences import spdx_from_text, spdx_from_url
+from .licences import family_from_text, spdx_from_text, spdx_from_url
 from .limits import MAX_AUTHORS, bounded, first
 
 _WS = re.compile(r"\s+")
@@ -120,6 +121,8 @@ class PageFacts:
     element_authors: list[Author] = field(default_factory=list)
     author_boxes: list[Author] = field(default_factory=list)
     byline: Byline | None = None
+    #: The news agency of a dateline opening the article ('Hamburg (dpa/lno) – …', 'PARIS (AFP) —').
+    dateline_credit: str | None = None
     original: Publisher | None = None
     crosspost_text: str | None = None
     licence: tuple[str, str] | None = None
@@ -136,9 +139,14 @@ class PageFacts:
     language: str | None = None  # BCP 47, from <html lang>, og:locale or Content-Language
     site_names: list[str] = field(default_factory=list)
     headline: str | None = None  # og:title, else the first <h1>: never a name, whatever markup holds it
-    #: Licences the page states where the rights rules take no evidence (a sidebar widget):
-    #: read and shown (`syndicate extract`'s sources), never the record's licence.
-    licence_seen: list[dict[str, str]] = field(default_factory=list)
+    #: Licences the page states where the rights rules take no evidence (a sidebar widget), and
+    #: unversioned Creative Commons statements anywhere it may state one (`"versioned": False`,
+    #: see `licences.family_from_text`): read and shown (`syndicate extract`'s sources), never
+    #: the record's licence.
+    licence_seen: list[dict[str, str | bool]] = field(default_factory=list)
+    #: A lower-case CMS login credited as the author ('christian.stadtfeld') -> the display name
+    #: the page prints for it ('Christian P. Stadtfeld'), read in the article first, else the page.
+    display_names: dict[str, str] = field(default_factory=dict)
 
 
 def parse_byline(text: str, patterns: tuple[re.Pattern[str], ...] = (GENERIC_BYLINE,)) -> Byline | None:
@@ -555,11 +563,11 @@ def _licence_in(region: Any) -> tuple[str, str] | None:
     return None
 
 
-def licences_elsewhere(doc: Any) -> list[dict[str, str]]:
+def licences_elsewhere(doc: Any) -> list[dict[str, str | bool]]:
     """Licences stated in the page's sidebars and widgets (asides, `#sidebar`, `.widget*`): read so
     a person can see them, never evidence about the article (DESIGN.md, rights rules). Comments
     and related posts are other people's words and are not read at all. One entry per licence."""
-    seen: dict[str, dict[str, str]] = {}
+    seen: dict[str, dict[str, str | bool]] = {}
     excluded = _outermost([el for el in doc.iter() if isinstance(el.tag, str) and _is_excluded(el)])
     regions = _outermost([el for region in excluded if not _is_others(region) for el in region.iter()
                           if isinstance(el.tag, str) and _is_excluded(el) and not _is_others(el)
@@ -658,12 +666,25 @@ def _read_footer(footer: Any, facts: PageFacts) -> None:
         if found:
             _offer(facts, found, "footer")
             return
+    unversioned = None
     for node in footer.xpath(_PARAGRAPHS):
         text = text_of(node)
-        if len(text) <= 600 and _STATES_LICENCE.search(text) and (found := spdx_from_text(text)):
+        if len(text) > 600 or not _STATES_LICENCE.search(text):
+            continue
+        if found := spdx_from_text(text):
             facts.licence_statement_texts.append(text)
             _offer(facts, found, "footer")
             return
+        unversioned = unversioned or family_from_text(text)
+    if unversioned:  # 'Copyleft © … CC-BY-SA.': read, never used
+        _seen_unversioned(facts, unversioned, "footer")
+
+
+def _seen_unversioned(facts: PageFacts, found: tuple[str, str], where: str) -> None:
+    """An unversioned Creative Commons statement, kept in `licence_seen` (once per family) with
+    `"versioned": False`: shown to a person, never the record's licence (`licences.family_from_text`)."""
+    if all(seen["spdx"] != found[0] for seen in facts.licence_seen):
+        facts.licence_seen.append({"spdx": found[0], "url": found[1], "where": where, "versioned": False})
 
 
 def _rel_authors(regions: list[Any], url: str) -> Iterator[Author]:
@@ -782,6 +803,12 @@ _AUTHOR_LABEL = re.compile(
     r"|written by|geschrieben von|escrito por|écrit par)\s*[:：]?$",
     re.IGNORECASE,
 )
+#: A meta line that is an author label and the name after it ('Autor: …', 'Redaktion: …').
+_INLINE_AUTHOR_LABEL = re.compile(
+    r"^\W{0,3}(?:autor(?:in|en|innen)?|authors?|auteur(?:e|s)?|autora?|verfasser(?:in)?|redaktion|redacción|redação)"
+    r"\s*[:：]\s*(?P<rest>\w.{1,200})$",
+    re.IGNORECASE,
+)
 _LABELS = "descendant-or-self::*[self::h2 or self::h3 or self::h4 or self::h5 or self::h6 or self::b or self::strong"\
           " or self::span or self::dt or self::th or self::label or self::em]"
 
@@ -789,13 +816,25 @@ _LABELS = "descendant-or-self::*[self::h2 or self::h3 or self::h4 or self::h5 or
 def _labelled_authors_in(regions: list[Any], url: str) -> Iterator[Author]:
     """Names after an author label in the article's meta lines ('<h4>Autor</h4><p><a>Nikolai
     Huke</a></p>', '<b>Von:</b><br>Götz Warnke'): the label's tail text, else its next element's
-    text. Only the first label that names someone."""
+    text; or a meta line that is one label and its name ('<span>– Redaktion: Eberhard Fuhr
+    (Pressesprecher)</span>'). Only the first label that names someone."""
     for region in regions:
         for label in region.xpath(_LABELS):
-            if len(label) or not _AUTHOR_LABEL.match(text_of(label)):
+            if len(label):
+                continue
+            inline = _INLINE_AUTHOR_LABEL.match(text_of(label)[:300])
+            if inline:
+                names = [one for n in split_names(clean_name(inline.group("rest")) or "") if (one := clean_name(n))]
+                if names:
+                    yield from (Author(name=n) for n in names)
+                    return
+            if not _AUTHOR_LABEL.match(text_of(label)):
                 continue
             after = (label.tail or "").strip()
             nxt = label.getnext()
+            while not after and nxt is not None and nxt.tag == "br":  # '<b>Von:</b><br><br>Götz Warnke'
+                after = (nxt.tail or "").strip()
+                nxt = nxt.getnext()
             link = None
             if not after and nxt is not None and isinstance(nxt.tag, str):
                 after = text_of(nxt)
@@ -866,12 +905,19 @@ def _site_names(doc: Any, url: str, entity: dict[str, Any] | None) -> list[str]:
     return [n.strip().lstrip("@") for n in found if n and n.strip()][:20]
 
 
+#: An XHTML page's `<?xml version="1.0" encoding="UTF-8"?>`: meaningless once the page is
+#: decoded text, and lxml would refuse the whole page for it.
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]{0,200}\?>")
+
+
 def read_page_facts(page: bytes | str, url: str, profile: Profile = GENERIC) -> PageFacts:
     """Collect attribution facts from the article's own parts of the raw page (see the module
     docstring for which parts), read with the partner's profile (its container, author boxes,
     byline and cross-post wording, paywall markers, image credit markup). Never raises on odd
     markup."""
     facts = PageFacts(url=url)
+    if isinstance(page, str):  # lxml refuses decoded text that still declares its encoding (XHTML pages)
+        page = _XML_DECLARATION.sub("", page, count=1)
     try:
         doc = lxml.html.document_fromstring(page)
     except (lxml.etree.ParserError, ValueError):
@@ -933,8 +979,13 @@ def read_page_facts(page: bytes | str, url: str, profile: Profile = GENERIC) -> 
                 facts.image_credit_texts.append(found_credit[1])
                 credited.update(node.iter())
                 credited.update(node.iterancestors("figcaption"))
+    leads = 0  # the article's first paragraphs, where a dateline stands
     for node in (n for region in regions for n in region.xpath(_PARAGRAPHS)):
         text = text_of(node)
+        if node.tag == "p" and len(text) >= 60 and leads < _LEAD_PARAGRAPHS:
+            leads += 1
+            if facts.dateline_credit is None and (dateline := _DATELINE.match(text[:200])):
+                facts.dateline_credit = dateline.group("agency")
         if not text or len(text) > 600:
             continue
         if facts.byline is None and node.tag == "p" and len(text) < 250:
@@ -957,13 +1008,46 @@ def read_page_facts(page: bytes | str, url: str, profile: Profile = GENERIC) -> 
             if found:
                 facts.licence_statement_texts.append(text)
                 _offer(facts, found, "statement")  # more specific than a link or the site footer
+            elif unversioned := family_from_text(text):  # a page without article markup holds its footer too
+                in_footer = _is_footer(node) or any(_is_footer(a) for a in node.iterancestors())
+                _seen_unversioned(facts, unversioned, "footer" if in_footer else "article")
         if any(p.search(text) for p in profile.paywall_text):
             facts.paywalled = True
     if any(ours(doc.xpath(xpath)) for xpath in profile.paywall_xpath):
         facts.paywalled = True
     for footer in _site_footers(doc, allowed):
         _read_footer(footer, facts)
+    _display_names(doc, regions, page, facts)
     return facts
+
+
+#: A news agency's dateline at the start of the article: a place, the agency in brackets, a dash
+#: ('Hamburg (dpa/lno) – ', 'WASHINGTON (AP) — ', 'Berlin (KNA) - '). The agency is an agency's
+#: short name (lower-case shorthand, capitals, or one of the few written out), never a word.
+_DATELINE = re.compile(
+    r"^(?:[A-ZÄÖÜÉ][\w.'’-]+(?:[ /-][\w.'’-]+){0,3})\s*\("
+    r"(?P<agency>(?-i:[a-z]{2,5}(?:/[a-z]{2,5})?|[A-Z]{2,6}(?:/[A-Za-z]{2,6})?|Reuters|Kyodo|Xinhua|Jiji(?: Press)?))"
+    r"\)\s*[-–—]\s"
+)
+_LEAD_PARAGRAPHS = 3
+
+
+def _display_names(doc: Any, regions: list[Any], page: bytes | str, facts: PageFacts) -> None:
+    """The display names of the logins the page credits (`PageFacts.display_names`): in the
+    article's text, else anywhere the page prints them (its text, then its source: a user
+    profile's `display_name` in a script or a data attribute). This only spells a credited
+    login; it never adds a person."""
+    credited = [*(a.name for a in facts.jsonld_authors), *facts.meta_authors,
+                *(a.name for a in facts.element_authors), *(a.name for a in facts.author_boxes)]
+    logins = {n.strip() for n in credited if n.strip() == n.strip().lower() and " " not in n.strip()}
+    texts: list[str] | None = None
+    for login in sorted(logins)[:MAX_AUTHORS]:
+        if texts is None:
+            source = page if isinstance(page, str) else page.decode("utf-8", "replace")
+            texts = [" ".join(text_of(r) for r in regions), doc.text_content(), html.unescape(source)]
+        found = next((d for t in texts if (d := display_name_of_login(login, t))), None)
+        if found:
+            facts.display_names[login] = found
 
 
 _IMAGE_LEAD = re.compile(

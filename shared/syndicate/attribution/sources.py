@@ -2,8 +2,8 @@
 
 A record says who wrote the article and under which licence; a person checking it wants to
 know why: the body's byline, the article's byline markup, an author box, the head's meta
-tags, the main entity's JSON-LD, trafilatura's guess, the feed, the site footer, the
-registry. This lives in extract's output only (a `sources` key beside the record), not in
+tags, the main entity's JSON-LD, a news agency's dateline, trafilatura's guess, the feed, the
+site footer, the registry. This lives in extract's output only (a `sources` key beside the record), not in
 the published record: the published `_syndicate.licence.source` keeps its two values (page,
 registry), the record schema stays as it is, and a preview stays the record a run makes.
 """

@@ -28,6 +28,12 @@ _SEPARATOR = re.compile(r" ?(?:,|;|/|&|、|\b(?:and|und|et|y)\b) ?")
 _KEEPS_STOP = re.compile(r"(?:^|[\s.])(?:\w|Jr|Sr)\.$")
 
 
+#: A newsroom's credit line: a source and a desk or writer's shorthand joined by a slash, one of
+#: them a short lower-case abbreviation ('dpa/lno', 'det/dpa', 'hessenschau.de/bb'). Agencies
+#: print it as one credit; splitting it would invent a person called 'lno'.
+_DESK_CREDIT = re.compile(r"^(?:[a-z]{2,5}/[\w.-]{2,30}|[\w.-]{2,30}/[a-z]{2,5})$")
+
+
 def _strip_stops(piece: str) -> str:
     piece = piece.strip(" ")
     if _KEEPS_STOP.search(piece):
@@ -43,7 +49,10 @@ def split_names(value: str | None) -> list[str]:
     """
     if not value or not isinstance(value, str):
         return []
-    pieces = _SEPARATOR.split(" ".join(value.split()))
+    value = " ".join(value.split())
+    if _DESK_CREDIT.match(value):  # 'dpa/lno', 'det/dpa', 'hessenschau.de/bb': one credit, not two people
+        return [value]
+    pieces = _SEPARATOR.split(value)
     return [name for piece in pieces if (name := _strip_stops(piece))]
 
 
@@ -57,21 +66,21 @@ _PREFIXES = (
     r"view all (?:posts|articles|stories) by", r"(?:see|show) all (?:posts|articles|stories)(?: by| of| from)?",
     r"all (?:posts|articles|stories) by", r"more (?:posts |articles |stories )?(?:by|from)", r"posts by",
     r"articles by", r"posted by", r"written by", r"published by", r"story by", r"words by", r"text by",
-    r"reporting by", r"report by", r"photos? by", r"authors?", r"by", r"about the author", r"about",
+    r"reporting by", r"report by", r"photos? by", r"authors?", r"by", r"about the author", r"about", r"source\s*:",
     # German
     r"zeige alle beiträge von", r"alle beiträge von", r"weitere beiträge von", r"weitere artikel von",
     r"(?:veröffentlicht|erschienen)\s+am\s+[^|]{3,40}?\s+von", r"mehr von", r"beiträge von",
     r"artikel von", r"ein beitrag von", r"ein gastbeitrag von", r"gastbeitrag von", r"geschrieben von",
     r"verfasst von", r"veröffentlicht von", r"über den autor", r"über die autorin", r"zum profil von",
     r"profilbild von", r"erstellt von", r"autor(?:in|en|innen)?", r"redaktion\s*:", r"text(?: und fotos?)?",
-    r"interview", r"durch", r"von",
+    r"interview", r"quelle\s*:", r"durch", r"von",
     r"vom",
     # French
     r"voir tous les articles de", r"tous les articles de", r"écrit par", r"publié par", r"rédigé par",
     r"auteur(?:e|s)?", r"par",
     # Spanish / Portuguese
     r"ver todas las entradas de", r"ver todos os posts de", r"escrito por", r"publicado por", r"escrita por",
-    r"redacción\s*:", r"redação\s*:", r"autora?", r"por",
+    r"redacción\s*:", r"redação\s*:", r"fuente\s*:", r"fonte\s*:", r"autora?", r"por",
     # Chinese
     r"责任编辑", r"作者", r"编辑", r"记者",
 )
@@ -213,6 +222,26 @@ def name_key(name: str) -> str:
 def looks_like_login(name: str) -> bool:
     """A CMS login rather than a display name: 'edilson.la.rosa', 'jane_doe', 'wordpressadmin'."""
     return " " not in name.strip() and bool(_LOGIN.search(name.strip()))
+
+
+_LOGIN_PARTS = re.compile(r"^[a-z]{2,20}(?:[._-][a-z]{1,20}){1,3}$")
+
+
+def display_name_of_login(login: str, text: str) -> str | None:
+    """The display name a lower-case 'first.last' login stands for, as `text` prints it:
+    'christian.stadtfeld' -> 'Christian P. Stadtfeld' (a middle initial or name may sit between),
+    'robert.stitz' -> 'Robert Stitz'. Each word capitalised, in the login's order; None when
+    `text` prints no such name (a login is never turned into a name by guessing)."""
+    if not _LOGIN_PARTS.match(login):
+        return None
+    parts = re.split(r"[._-]", login)
+    middle = r"(?:\s+(?:\w\.|\w{2,20}\.?))?"
+    pattern = r"\s+".join(re.escape(p) for p in parts[:-1]) + middle + r"\s+" + re.escape(parts[-1])
+    for found in re.finditer(r"(?<!\w)" + pattern + r"(?!\w)", text[:2_000_000], re.IGNORECASE):
+        words = found.group(0).split()
+        if all(w[:1].isupper() for w in words):
+            return " ".join(words)
+    return None
 
 
 def looks_like_organisation(name: str, site_names: tuple[str, ...] = ()) -> bool:
