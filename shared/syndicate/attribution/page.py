@@ -425,28 +425,47 @@ EXCLUDED = (
 )  # fmt: skip
 
 
+#: Every class list `_EXCLUDED_CLASS` matches a token of contains one of these: one search
+#: rules out most elements before their class list is split (issue 13: this runs on every element).
+_EXCLUDED_CLASS_HINT = re.compile(r"comment|disqus|widget|sidebar|related|yarpp", re.IGNORECASE)
+
+
 def _is_excluded(el: Any) -> bool:
-    if el.tag == "aside" or (el.get("role") or "").strip().lower() == "complementary":
+    if el.tag == "aside":
         return True
-    if "comment" in (el.get("itemprop") or "").lower().split():
+    role, itemprop, itemtype = el.get("role"), el.get("itemprop"), el.get("itemtype")
+    if role and role.strip().lower() == "complementary":
         return True
-    if (el.get("itemtype") or "").rstrip("/").endswith("schema.org/Comment"):
+    if itemprop and "comment" in itemprop.lower().split():
         return True
-    if _EXCLUDED_ID.match((el.get("id") or "").strip()):
+    if itemtype and itemtype.rstrip("/").endswith("schema.org/Comment"):
         return True
-    return any(_EXCLUDED_CLASS.match(token) for token in (el.get("class") or "").split())
+    id_, classes = el.get("id"), el.get("class")
+    if id_ and _EXCLUDED_ID.match(id_.strip()):
+        return True
+    if not classes or not _EXCLUDED_CLASS_HINT.search(classes):
+        return False
+    return any(_EXCLUDED_CLASS.match(token) for token in classes.split())
 
 
-def drop_excluded(doc: Any, keep: Iterable[Any] = ()) -> int:
+def excluded_regions(doc: Any) -> list[Any]:
+    """Every element of `doc` that `_is_excluded` (nested ones too), in document order: found
+    once per page and shared by `licences_elsewhere` and `drop_excluded`."""
+    return [el for el in doc.iter() if isinstance(el.tag, str) and _is_excluded(el)]
+
+
+def drop_excluded(doc: Any, keep: Iterable[Any] = (), excluded: list[Any] | None = None) -> int:
     """Remove comments, sidebars, widgets and related-post lists from `doc` (our own parse of
     the page, never the tree extraction uses); returns how many regions went. `<html>`,
     `<head>`, `<body>` and the ancestors of `keep` (the profile's article container: a theme
-    may put 'sidebar-right' on a wrapper) are never removed, though what they hold may be."""
+    may put 'sidebar-right' on a wrapper) are never removed, though what they hold may be.
+    `excluded`: `excluded_regions(doc)` when the caller has it already."""
     protected = {doc, doc.find("head"), doc.find("body")}
     for node in keep:
         protected.update(node.iterancestors())
         protected.add(node)
-    doomed = [el for el in doc.iter() if isinstance(el.tag, str) and el not in protected and _is_excluded(el)]
+    found = excluded_regions(doc) if excluded is None else excluded
+    doomed = [el for el in found if el not in protected]
     for el in doomed:
         el.drop_tree()  # keeps the tail text, which belongs to the parent
     return len(doomed)
@@ -526,10 +545,20 @@ _FOOTERS = "//footer | //*[@id='colophon'] | //*[@role='contentinfo'] | //*[@id 
 _FOOTER_TOKEN = re.compile(r"footer|colophon|copyright|^credits?$", re.IGNORECASE)
 
 
+#: Every id or class `_FOOTER_TOKEN` matches contains one of these (a quick test first).
+_FOOTER_HINT = re.compile(r"footer|colophon|copyright|credit", re.IGNORECASE)
+
+
 def _is_footer(el: Any) -> bool:
-    if el.tag == "footer" or (el.get("role") or "").strip().lower() == "contentinfo":
+    if el.tag == "footer":
         return True
-    tokens = [*(el.get("class") or "").split(), (el.get("id") or "").strip()]
+    role = el.get("role")
+    if role and role.strip().lower() == "contentinfo":
+        return True
+    classes, id_ = el.get("class") or "", el.get("id") or ""
+    if not _FOOTER_HINT.search(classes) and not _FOOTER_HINT.search(id_):
+        return False
+    tokens = [*classes.split(), id_.strip()]
     return any(t and _FOOTER_TOKEN.search(t) for t in tokens)
 
 
@@ -555,14 +584,16 @@ def _licence_in(region: Any) -> tuple[str, str] | None:
     return None
 
 
-def licences_elsewhere(doc: Any) -> list[dict[str, str]]:
+def licences_elsewhere(doc: Any, excluded: list[Any] | None = None) -> list[dict[str, str]]:
     """Licences stated in the page's sidebars and widgets (asides, `#sidebar`, `.widget*`): read so
     a person can see them, never evidence about the article (DESIGN.md, rights rules). Comments
     and related posts are other people's words and are not read at all. One entry per licence."""
     seen: dict[str, dict[str, str]] = {}
-    excluded = _outermost([el for el in doc.iter() if isinstance(el.tag, str) and _is_excluded(el)])
-    regions = _outermost([el for region in excluded if not _is_others(region) for el in region.iter()
-                          if isinstance(el.tag, str) and _is_excluded(el) and not _is_others(el)
+    found = excluded_regions(doc) if excluded is None else excluded
+    within = set(found)
+    outer = _outermost(found)
+    regions = _outermost([el for region in outer if not _is_others(region) for el in region.iter()
+                          if el in within and not _is_others(el)
                           and not any(_is_others(a) for a in el.iterancestors())])
     for region in regions:
         found = _licence_in(region)
@@ -876,12 +907,13 @@ def read_page_facts(page: bytes | str, url: str, profile: Profile = GENERIC) -> 
         doc = lxml.html.document_fromstring(page)
     except (lxml.etree.ParserError, ValueError):
         return facts
-    facts.licence_seen.extend(licences_elsewhere(doc))
+    excluded = excluded_regions(doc)
+    facts.licence_seen.extend(licences_elsewhere(doc, excluded))
     if profile.article_xpath:
-        drop_excluded(doc, doc.xpath(profile.article_xpath))
+        drop_excluded(doc, doc.xpath(profile.article_xpath), excluded)
     else:  # the largest body in the usual markup, so a widget-named wrapper keeps it
         body = _largest(_outermost(doc.xpath(_ARTICLE_BODY)))
-        drop_excluded(doc, [body] if body is not None else [])
+        drop_excluded(doc, [body] if body is not None else [], excluded)
     regions = article_regions(doc, profile)
     allowed: set[Any] = set()
     for region in regions:
