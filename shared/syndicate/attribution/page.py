@@ -589,9 +589,9 @@ def licences_elsewhere(doc: Any, excluded: list[Any] | None = None) -> list[dict
     a person can see them, never evidence about the article (DESIGN.md, rights rules). Comments
     and related posts are other people's words and are not read at all. One entry per licence."""
     seen: dict[str, dict[str, str]] = {}
-    found = excluded_regions(doc) if excluded is None else excluded
-    within = set(found)
-    outer = _outermost(found)
+    every = excluded_regions(doc) if excluded is None else excluded
+    within = set(every)
+    outer = _outermost(every)
     regions = _outermost([el for region in outer if not _is_others(region) for el in region.iter()
                           if el in within and not _is_others(el)
                           and not any(_is_others(a) for a in el.iterancestors())])
