@@ -326,9 +326,6 @@ class _SqliteFile:
         self._local.conn = None
 
 
-#: What a set item costs besides its key values and members: the attribute names.
-_SET_OVERHEAD = sum(len(name.encode("utf-8")) for name in ("pk", "sk", SET_ATTRIBUTE))
-
 # Chunk of keys per `get_sets` SELECT: two bound variables per key stays under the 999
 # variables SQLite before 3.32 allows per statement.
 _SET_KEYS_PER_SELECT = 400
@@ -415,21 +412,13 @@ class SqliteStateStore(BatchedWrites, _SqliteFile):
             self._add_member(conn, pk, sk, member)
 
     def _add_member(self, conn: sqlite3.Connection, pk: str, sk: str, member: str) -> None:
-        if not self._insert_member(conn, pk, sk, member):
+        cursor = conn.execute("INSERT OR IGNORE INTO sets (pk, sk, member) VALUES (?, ?, ?)", (pk, sk, member))
+        if cursor.rowcount != 1:
             return  # already a member: nothing changed
         (members_bytes,) = conn.execute(
             "SELECT COALESCE(SUM(LENGTH(CAST(member AS BLOB))), 0) FROM sets WHERE pk = ? AND sk = ?", (pk, sk)
         ).fetchone()
-        self._check_set_size(pk, sk, int(members_bytes))
-
-    @staticmethod
-    def _insert_member(conn: sqlite3.Connection, pk: str, sk: str, member: str) -> bool:
-        """INSERT OR IGNORE of one member row; True when it was not a member yet."""
-        cursor = conn.execute("INSERT OR IGNORE INTO sets (pk, sk, member) VALUES (?, ?, ?)", (pk, sk, member))
-        return cursor.rowcount == 1
-
-    def _check_set_size(self, pk: str, sk: str, members_bytes: int) -> None:
-        size = _SET_OVERHEAD + len(pk.encode("utf-8")) + len(sk.encode("utf-8")) + members_bytes
+        size = sum(len(s.encode("utf-8")) for s in ("pk", pk, "sk", sk, SET_ATTRIBUTE)) + int(members_bytes)
         if size > MAX_ITEM_BYTES:
             raise StorageError(
                 f"state table {self.path}: set ({pk!r}, {sk!r}) would be {size} bytes, "
@@ -445,15 +434,7 @@ class SqliteStateStore(BatchedWrites, _SqliteFile):
             conn.execute("DELETE FROM sets WHERE pk = ? AND sk = ? AND member = ?", (pk, sk, member))
 
     def _apply_batch(self, ops: list[WriteOp]) -> None:
-        """Every held write in one transaction: all of them or (on any error) none.
-
-        The sets that gained a member are size-checked together at the end, in one SELECT
-        (an article's batch adds to ~60 sets: one query instead of 60, issue 13), unless the
-        batch also removes set members: then each add is checked as it happens, since a later
-        removal must not hide an add that went over the limit.
-        """
-        deferred = not any(op.kind == "remove" for op in ops)
-        grown: dict[tuple[str, str], None] = {}  # in the order of the adds, for the error
+        """Every held write in one transaction: all of them or (on any error) none."""
         with self._transaction() as conn:
             for op in ops:
                 if op.kind == "put":
@@ -462,32 +443,12 @@ class SqliteStateStore(BatchedWrites, _SqliteFile):
                     )
                 elif op.kind == "delete":
                     conn.execute("DELETE FROM items WHERE pk = ? AND sk = ?", (op.pk, op.sk))
-                elif op.kind == "add" and deferred:
-                    if self._insert_member(conn, op.pk, op.sk, op.member):
-                        grown[(op.pk, op.sk)] = None
                 elif op.kind == "add":
                     self._add_member(conn, op.pk, op.sk, op.member)
                 else:
                     conn.execute(
                         "DELETE FROM sets WHERE pk = ? AND sk = ? AND member = ?", (op.pk, op.sk, op.member)
                     )
-            if grown:
-                sizes = self._members_bytes(conn, list(grown))
-                for pk, sk in grown:
-                    self._check_set_size(pk, sk, sizes.get((pk, sk), 0))
-
-    @staticmethod
-    def _members_bytes(conn: sqlite3.Connection, keys: list[tuple[str, str]]) -> dict[tuple[str, str], int]:
-        """The UTF-8 bytes of each set's members, for many sets in one SELECT per 400."""
-        sizes: dict[tuple[str, str], int] = {}
-        for start in range(0, len(keys), _SET_KEYS_PER_SELECT):
-            chunk = keys[start : start + _SET_KEYS_PER_SELECT]
-            where = " OR ".join(["(pk = ? AND sk = ?)"] * len(chunk))
-            params = [part for key in chunk for part in key]
-            query = f"SELECT pk, sk, SUM(LENGTH(CAST(member AS BLOB))) FROM sets WHERE {where} GROUP BY pk, sk"
-            for pk, sk, total in conn.execute(query, params):
-                sizes[(pk, sk)] = int(total)
-        return sizes
 
     def get_sets(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], set[str]]:
         """One SELECT per 400 keys (one for the index's 32 bands), each key an index lookup."""
