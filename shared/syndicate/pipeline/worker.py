@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import logging
 import multiprocessing
+import os
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import asdict, dataclass
@@ -188,18 +189,28 @@ def _warm_up() -> None:
 def _extraction_pool(workers: int) -> ProcessPoolExecutor:
     """`workers` extraction processes, all started before this returns.
 
-    Forked where the platform can: a child starts with the extraction code this process has
-    imported already, where a spawned one spends about 0.7 s of CPU importing it again (on
-    2 cores, two such starts cost a 200-page run about a sixth of its time; issue 13). The
-    processes are started here, before the fetch threads exist, so no child can inherit a
-    lock one of our threads held at the fork. Elsewhere, spawn; each process then imports the
-    extraction code once and keeps it.
+    Forked when this process runs no other thread and the platform can: a child starts with
+    the extraction code this process has imported already, where a spawned one spends about
+    0.7 s of CPU importing it again (on 2 cores, two such starts cost a 200-page run about a
+    sixth of its time; issue 13). The processes are started here, before the fetch threads
+    exist; with any other thread running (a progress display's refresh, a test's server, a
+    native library's pool) a child could inherit a lock that thread held at the fork, such as
+    a stream's, so then they are spawned, and each imports the extraction code once and keeps it.
     """
-    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() and _single_threaded() else "spawn"
     pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method), initializer=_warm_up)
     for started in [pool.submit(_warm_up) for _ in range(workers)]:
         started.result()
     return pool
+
+
+def _single_threaded() -> bool:
+    """True when this process runs one thread, native ones counted (Linux's /proc); False
+    when that cannot be told."""
+    try:
+        return len(os.listdir("/proc/self/task")) == 1
+    except OSError:
+        return False
 
 
 class _Prefetcher:
