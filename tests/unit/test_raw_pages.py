@@ -70,3 +70,17 @@ def test_damaged_objects_are_named(data: bytes, reason: str) -> None:
     with pytest.raises(RawPageError, match=reason) as caught:
         unpack(data, "f" * 32)
     assert f"raw/{'f' * 32}" in str(caught.value)
+
+
+def test_packed_in_a_worker_is_what_saving_inline_would_store() -> None:
+    """An extraction worker packs the page ahead (`packed`); the object and digest must be the
+    ones `save_raw_page` would make itself, or reprocess would see every page as changed."""
+    from syndicate.fetch.result import FetchResult
+    from syndicate.pipeline.raw import packed
+
+    page = _page()
+    fetched = FetchResult(page.url, 200, {**page.headers, "x-other": "dropped"}, page.body)
+    ready = packed(page.copy_id, page.message, fetched, page.fetched_at)
+    assert ready.digest == page.digest()
+    assert ready.data == pack(page)
+    assert unpack(ready.data, page.copy_id) == page

@@ -81,7 +81,7 @@ def join_url(base: str, href: str | None) -> str | None:
 
 
 def text_of(node: Any) -> str:
-    return _WS.sub(" ", node.text_content()).strip()
+    return " ".join(node.text_content().split())  # what _WS.sub(" ", ...).strip() gives, faster
 
 
 def parse_human_date(value: str) -> str | None:
@@ -332,8 +332,10 @@ _LICENCE_WORDS = re.compile(r"\s*[(,/|–-]?\s*(?:licen[cs]ed under\s+)?\bCC[ -]
 def image_credit_in(node: Any, text: str, base: str, featured: str | None) -> Image | None:
     """The image credit a caption or credit line states in one of the partners' languages, with
     its own licence (a Creative Commons link or statement in it), kept apart from the article's."""
+    if len(text) > 400 or (":" not in text and "：" not in text):  # the label's colon: most text has none
+        return None
     match = _CREDIT_LABEL.search(text)
-    if not match or len(text) > 400:
+    if not match:
         return None
     credit = match.group("credit").strip(" .")
     licence = None
@@ -433,28 +435,48 @@ EXCLUDED = (
 )  # fmt: skip
 
 
+#: Every class list `_EXCLUDED_CLASS` matches a token of contains one of these: one search
+#: rules out most elements before their class list is split (issue 13: this runs on every element).
+_EXCLUDED_CLASS_HINT = re.compile(r"comment|disqus|widget|sidebar|related|yarpp", re.IGNORECASE)
+
+
 def _is_excluded(el: Any) -> bool:
-    if el.tag == "aside" or (el.get("role") or "").strip().lower() == "complementary":
+    if el.tag == "aside":
         return True
-    if "comment" in (el.get("itemprop") or "").lower().split():
+    role, itemprop, itemtype = el.get("role"), el.get("itemprop"), el.get("itemtype")
+    if role and role.strip().lower() == "complementary":
         return True
-    if (el.get("itemtype") or "").rstrip("/").endswith("schema.org/Comment"):
+    if itemprop and "comment" in itemprop.lower().split():
         return True
-    if _EXCLUDED_ID.match((el.get("id") or "").strip()):
+    if itemtype and itemtype.rstrip("/").endswith("schema.org/Comment"):
         return True
-    return any(_EXCLUDED_CLASS.match(token) for token in (el.get("class") or "").split())
+    id_, classes = el.get("id"), el.get("class")
+    if id_ and _EXCLUDED_ID.match(id_.strip()):
+        return True
+    if not classes or not _EXCLUDED_CLASS_HINT.search(classes):
+        return False
+    return any(_EXCLUDED_CLASS.match(token) for token in classes.split())
 
 
-def drop_excluded(doc: Any, keep: Iterable[Any] = ()) -> int:
+def excluded_regions(doc: Any, elements: Iterable[Any] | None = None) -> list[Any]:
+    """Every element of `doc` that `_is_excluded` (nested ones too), in document order: found
+    once per page and shared by `licences_elsewhere` and `drop_excluded`. `elements`:
+    `doc.iter()` when the caller holds them already."""
+    return [el for el in (doc.iter() if elements is None else elements) if isinstance(el.tag, str) and _is_excluded(el)]
+
+
+def drop_excluded(doc: Any, keep: Iterable[Any] = (), excluded: list[Any] | None = None) -> int:
     """Remove comments, sidebars, widgets and related-post lists from `doc` (our own parse of
     the page, never the tree extraction uses); returns how many regions went. `<html>`,
     `<head>`, `<body>` and the ancestors of `keep` (the profile's article container: a theme
-    may put 'sidebar-right' on a wrapper) are never removed, though what they hold may be."""
+    may put 'sidebar-right' on a wrapper) are never removed, though what they hold may be.
+    `excluded`: `excluded_regions(doc)` when the caller has it already."""
     protected = {doc, doc.find("head"), doc.find("body")}
     for node in keep:
         protected.update(node.iterancestors())
         protected.add(node)
-    doomed = [el for el in doc.iter() if isinstance(el.tag, str) and el not in protected and _is_excluded(el)]
+    found = excluded_regions(doc) if excluded is None else excluded
+    doomed = [el for el in found if el not in protected]
     for el in doomed:
         el.drop_tree()  # keeps the tail text, which belongs to the parent
     return len(doomed)
@@ -534,10 +556,20 @@ _FOOTERS = "//footer | //*[@id='colophon'] | //*[@role='contentinfo'] | //*[@id 
 _FOOTER_TOKEN = re.compile(r"footer|colophon|copyright|^credits?$", re.IGNORECASE)
 
 
+#: Every id or class `_FOOTER_TOKEN` matches contains one of these (a quick test first).
+_FOOTER_HINT = re.compile(r"footer|colophon|copyright|credit", re.IGNORECASE)
+
+
 def _is_footer(el: Any) -> bool:
-    if el.tag == "footer" or (el.get("role") or "").strip().lower() == "contentinfo":
+    if el.tag == "footer":
         return True
-    tokens = [*(el.get("class") or "").split(), (el.get("id") or "").strip()]
+    role = el.get("role")
+    if role and role.strip().lower() == "contentinfo":
+        return True
+    classes, id_ = el.get("class") or "", el.get("id") or ""
+    if not _FOOTER_HINT.search(classes) and not _FOOTER_HINT.search(id_):
+        return False
+    tokens = [*classes.split(), id_.strip()]
     return any(t and _FOOTER_TOKEN.search(t) for t in tokens)
 
 
@@ -563,14 +595,16 @@ def _licence_in(region: Any) -> tuple[str, str] | None:
     return None
 
 
-def licences_elsewhere(doc: Any) -> list[dict[str, str | bool]]:
+def licences_elsewhere(doc: Any, excluded: list[Any] | None = None) -> list[dict[str, str | bool]]:
     """Licences stated in the page's sidebars and widgets (asides, `#sidebar`, `.widget*`): read so
     a person can see them, never evidence about the article (DESIGN.md, rights rules). Comments
     and related posts are other people's words and are not read at all. One entry per licence."""
     seen: dict[str, dict[str, str | bool]] = {}
-    excluded = _outermost([el for el in doc.iter() if isinstance(el.tag, str) and _is_excluded(el)])
-    regions = _outermost([el for region in excluded if not _is_others(region) for el in region.iter()
-                          if isinstance(el.tag, str) and _is_excluded(el) and not _is_others(el)
+    every = excluded_regions(doc) if excluded is None else excluded
+    within = set(every)
+    outer = _outermost(every)
+    regions = _outermost([el for region in outer if not _is_others(region) for el in region.iter()
+                          if el in within and not _is_others(el)
                           and not any(_is_others(a) for a in el.iterancestors())])
     for region in regions:
         found = _licence_in(region)
@@ -719,10 +753,17 @@ def _class_words(token: str) -> list[str]:
     return [w.lower() for w in _CLASS_WORDS.findall(token)]
 
 
+#: Every class list with a word of _BYLINE_WORDS contains one of these, lowercased (a quick test first).
+_BYLINE_HINTS = ("aut", "byline", "contributor", "verfasser", "firma", "signature")
+
+
 def _is_byline_element(el: Any) -> bool:
     if el.tag == "byline" or "author" in (el.get("itemprop") or "").lower().split():
         return True
-    words = {w for token in (el.get("class") or "").split() for w in _class_words(token)}
+    classes = el.get("class")
+    if not classes or not any(hint in classes.lower() for hint in _BYLINE_HINTS):
+        return False
+    words = {w for token in classes.split() for w in _class_words(token)}
     return bool(words & _BYLINE_WORDS) and not words & _BYLINE_NOT
 
 
@@ -922,12 +963,17 @@ def read_page_facts(page: bytes | str, url: str, profile: Profile = GENERIC) -> 
         doc = lxml.html.document_fromstring(page)
     except (lxml.etree.ParserError, ValueError):
         return facts
-    facts.licence_seen.extend(licences_elsewhere(doc))
+    # Every element's Python proxy, held for the whole read: lxml makes a proxy (through
+    # lxml.html's class lookup, in Python) each time it hands out an element nobody holds,
+    # and this reader walks the page's elements about ten times (issue 13).
+    every_element = list(doc.iter())
+    excluded = excluded_regions(doc, every_element)
+    facts.licence_seen.extend(licences_elsewhere(doc, excluded))
     if profile.article_xpath:
-        drop_excluded(doc, doc.xpath(profile.article_xpath))
+        drop_excluded(doc, doc.xpath(profile.article_xpath), excluded)
     else:  # the largest body in the usual markup, so a widget-named wrapper keeps it
         body = _largest(_outermost(doc.xpath(_ARTICLE_BODY)))
-        drop_excluded(doc, [body] if body is not None else [])
+        drop_excluded(doc, [body] if body is not None else [], excluded)
     regions = article_regions(doc, profile)
     allowed: set[Any] = set()
     for region in regions:

@@ -12,11 +12,18 @@ from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from functools import lru_cache
 from typing import Any
 
 import lxml.etree
 import trafilatura
-from trafilatura.htmlprocessing import convert_to_html
+import trafilatura.external
+from trafilatura.htmlprocessing import convert_to_html, prune_unwanted_nodes
+from trafilatura.settings import DEFAULT_CONFIG
+from trafilatura.utils import load_html
 from trafilatura.xml import xmltotxt
 
 from ..attribution.authors import name_key, page_authors_sourced
@@ -154,23 +161,80 @@ def extract_article(
 def _trafilatura_passes(
     content: str | bytes, url: str, prune: list[str] | None, *, with_html: bool, precise: bool
 ) -> tuple[Any, Any]:
-    """The text pass (with metadata) and, when HTML is wanted, the rich pass (formatting, links, images)."""
-    doc = trafilatura.bare_extraction(
-        content, url=url, include_comments=False, include_tables=True, with_metadata=True, prune_xpath=prune,
-        favor_precision=precise,
-    )
-    rich = None if not with_html else trafilatura.bare_extraction(
-        content,
-        url=url,
-        include_comments=False,
-        include_formatting=True,
-        include_links=True,
-        include_images=True,
-        include_tables=True,
-        prune_xpath=prune,
-        favor_precision=precise,
-    )
+    """The text pass (with metadata) and, when HTML is wanted, the rich pass (formatting, links, images).
+
+    Both passes work on one parse of the page (trafilatura copies a tree it is given), the
+    rich one on that tree already pruned with the profile's XPaths, which is what it would
+    otherwise do itself, and the second pass reuses the first's readability fallback when
+    it is asked about the same tree (`_shared_readability`): the results are the same as
+    two independent passes, at about 30% less of a pass (issue 13).
+    """
+    try:
+        tree = load_html(content, _MAX_FILE_SIZE)
+    except (TypeError, ValueError):  # what bare_extraction would have turned into "no result"
+        return None, None
+    if tree is None:
+        return None, None
+    with _shared_readability():
+        doc = trafilatura.bare_extraction(
+            tree, url=url, include_comments=False, include_tables=True, with_metadata=True, prune_xpath=prune,
+            favor_precision=precise,
+        )
+        if not with_html:
+            return doc, None
+        pruned = prune_unwanted_nodes(copy.copy(tree), _compiled(tuple(prune))) if prune else tree
+        rich = trafilatura.bare_extraction(
+            pruned,
+            url=url,
+            include_comments=False,
+            include_formatting=True,
+            include_links=True,
+            include_images=True,
+            include_tables=True,
+            favor_precision=precise,
+        )
     return doc, rich
+
+
+_MAX_FILE_SIZE = DEFAULT_CONFIG.getint("DEFAULT", "MAX_FILE_SIZE")
+
+
+@lru_cache(maxsize=64)
+def _compiled(xpaths: tuple[str, ...]) -> list[lxml.etree.XPath]:
+    """A profile's prune XPaths, compiled once (trafilatura compiles them on every call)."""
+    return [lxml.etree.XPath(x) for x in xpaths]
+
+
+#: While `_shared_readability` is active: readability's result per input tree (its serialization).
+_READABILITY_SEEN: ContextVar[dict[bytes, Any] | None] = ContextVar("readability_seen", default=None)
+_try_readability = trafilatura.external.try_readability
+
+
+def _readability_once(htmlinput: Any) -> Any:
+    """trafilatura's readability fallback, computed once per distinct input tree while
+    `_shared_readability` is active. It depends on nothing but its input, and both of our
+    passes hand it the same tree (pruned the same way, before any pass-specific option
+    applies), so the second pass gets a copy of the first one's answer. Keyed by the tree's
+    serialization: a tree that differs in any way is computed afresh."""
+    seen = _READABILITY_SEEN.get()
+    if seen is None:
+        return _try_readability(htmlinput)
+    key = lxml.etree.tostring(htmlinput)
+    if key not in seen:
+        seen[key] = _try_readability(htmlinput)
+    return copy.deepcopy(seen[key])  # callers change what they get (sanitize_tree)
+
+
+@contextmanager
+def _shared_readability() -> Iterator[None]:
+    token = _READABILITY_SEEN.set({})
+    try:
+        yield
+    finally:
+        _READABILITY_SEEN.reset(token)
+
+
+trafilatura.external.try_readability = _readability_once  # a pass-through outside _shared_readability
 
 
 def _ensemble_body(content: str | bytes, text: str, children: list[Any]) -> tuple[str, list[Any]]:

@@ -111,23 +111,39 @@ def unpack(data: bytes, copy_id: str) -> RawPage:
         raise RawPageError(f"raw/{copy_id}: bad header line ({exc})") from exc
 
 
+@dataclass
+class PackedPage:
+    """A page ready to keep: its digest and its object's bytes (`packed`). Pure work, so an
+    extraction worker process can do it and leave the storing process only the writes."""
+
+    digest: str
+    data: bytes
+
+
+def packed(copy_id: str, message: ArticleMessage, page: FetchResult, fetched_at: str) -> PackedPage:
+    """The digest and stored bytes of a fetched page (see `save_raw_page`)."""
+    headers = {name: page.headers[name] for name in KEPT_HEADERS if page.headers.get(name)}
+    raw = RawPage(copy_id, message.partner, page.url, fetched_at, headers, message, page.body)
+    return PackedPage(raw.digest(), pack(raw))
+
+
 def save_raw_page(
-    svc: Services, copy_id: str, message: ArticleMessage, page: FetchResult, fetched_at: str
+    svc: Services, copy_id: str, message: ArticleMessage, page: FetchResult, fetched_at: str,
+    ready: PackedPage | None = None,
 ) -> bool:
     """Keep a fetched page for `reprocess`; False (nothing written) when it is already kept.
 
     The object is written first, then the small item naming it, as for copies: an item never
-    names an object that is not there yet.
+    names an object that is not there yet. `ready`: the page already `packed` (by a worker).
     """
-    headers = {name: page.headers[name] for name in KEPT_HEADERS if page.headers.get(name)}
-    raw = RawPage(copy_id, message.partner, page.url, fetched_at, headers, message, page.body)
-    digest = raw.digest()
+    done = ready or packed(copy_id, message, page, fetched_at)
     known = svc.db.raw.get(copy_id)
-    if known is not None and known.digest == digest:
+    if known is not None and known.digest == done.digest:
         return False
-    data = pack(raw)
-    svc.private.put(raw_key(copy_id), data, CONTENT_TYPE)
-    svc.db.raw.put(copy_id, RawPageMeta(message.partner, page.url, fetched_at, digest, len(page.body), len(data)))
+    svc.private.put(raw_key(copy_id), done.data, CONTENT_TYPE)
+    svc.db.raw.put(
+        copy_id, RawPageMeta(message.partner, page.url, fetched_at, done.digest, len(page.body), len(done.data))
+    )
     return True
 
 
