@@ -5,6 +5,11 @@ unchanged, failed). Anywhere else (a pipe, a log file, CI): one plain line per a
 log keeps every outcome and no control characters. Both write to stderr: stdout stays the
 command's report (and `--json` stays parseable). rich is imported only when a bar is drawn,
 so the Lambda handlers, which never show progress, do not pay for it.
+
+The bar redraws when an article is counted, not from a refresh thread (rich's
+`auto_refresh=False`): with no thread running, `syndicate run --workers N` can fork its
+extraction processes with the code already imported instead of spawning them (issue 13;
+pipeline/worker.py `_extraction_pool`). The elapsed time moves with each article.
 """
 
 from __future__ import annotations
@@ -62,9 +67,11 @@ class RunProgress:
                 TimeElapsedColumn(),
                 console=console,
                 transient=False,
+                auto_refresh=False,  # no refresh thread: see the module docstring
             )
             self._progress.start()
             self._task = self._progress.add_task(self.label, total=None, counts=self.summary())
+            self._progress.refresh()
         return self
 
     def __exit__(
@@ -78,7 +85,7 @@ class RunProgress:
     def expect(self, total: int) -> None:
         """How many articles are coming (unknown until the poll has run)."""
         if self._progress is not None:
-            self._progress.update(self._task, total=max(total, sum(self.counts.values())))
+            self._progress.update(self._task, total=max(total, sum(self.counts.values())), refresh=True)
 
     def item(self, outcome: Outcome) -> None:
         """One article's outcome."""
@@ -88,7 +95,7 @@ class RunProgress:
             task = self._progress.tasks[0]
             if task.total is not None and task.completed + 1 > task.total:
                 self._progress.update(self._task, total=task.completed + 1)
-            self._progress.update(self._task, advance=1, counts=self.summary())
+            self._progress.update(self._task, advance=1, counts=self.summary(), refresh=True)
             return
         reason = f": {outcome.reason}" if isinstance(outcome, Failure) else ""
         if isinstance(outcome, ReprocessOutcome) and outcome.error:
