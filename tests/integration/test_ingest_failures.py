@@ -270,7 +270,9 @@ def test_crawl_delay_never_runs_a_batch_past_its_timeout(
     response = ingest_app.handler(sqs_event(bodies), context(6.0))
     elapsed = time.monotonic() - started
 
-    assert elapsed < 5.0, f"the batch returned with time to spare ({elapsed:.1f} s of 6)"
+    # The property is the invocation's timeout (6 s), not a speed: honouring the third page's
+    # Crawl-delay would have slept past it; ingesting two pages on a loaded machine may not.
+    assert elapsed < 6.0, f"the batch returned before the invocation's timeout ({elapsed:.1f} s of 6)"
     failed = [f["itemIdentifier"] for f in response["batchItemFailures"]]
     assert failed == ["m2", "m3", "m4"], "two ingested, the rest go back to the queue"
     assert ingest_app._counts.not_started == not_started
