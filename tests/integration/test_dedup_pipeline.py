@@ -10,6 +10,8 @@ import threading
 import urllib.request
 from typing import Any
 
+import pytest
+
 from syndicate import pipeline
 from syndicate.dedup.urls import record_id
 from syndicate.registry import load_registry
@@ -283,3 +285,56 @@ def test_an_excerpt_that_another_article_quotes_never_joins_the_two(make_service
         outcomes[order] = outcome
         assert len(svc.db.copies.members(items[quote]["id"])) == 1, "the quoting report's record has it alone"
     assert len({json.dumps(o, sort_keys=True) for o in outcomes.values()}) == 1
+
+
+@pytest.mark.parametrize("finishes_first", ["lse", "cgsp"])
+def test_two_copies_planned_apart_still_make_one_record(make_services, demo_registry, site_server, finishes_first):
+    """The race behind a CI failure, made deterministic: the LSE copy plans a record of its
+    own (the CGSP copy is not indexed yet), then the CGSP copy plans the merged record (it sees
+    the LSE copy, not yet published). Both reach their merge leases before either writes; one
+    finishes, then the other. Whichever order, one record remains, listing both copies."""
+    svc = make_services(load_registry(demo_registry))
+    bodies = messages(svc)
+    original = svc.db.leases.acquire
+    at_lease = {"lse": threading.Event(), "cgsp": threading.Event()}
+    go = {"lse": threading.Event(), "cgsp": threading.Event()}
+    who = threading.local()
+
+    def acquire(name: str, seconds: float, token: str | None = None) -> str | None:
+        side = getattr(who, "side", None)
+        if side and not at_lease[side].is_set():  # the first lease this ingest asks for
+            at_lease[side].set()
+            assert go[side].wait(60), f"{side} never let go"
+        return original(name, seconds, token)
+
+    svc.db.leases.acquire = acquire  # type: ignore[method-assign]  # a pause, not a fake: the real lease follows
+    errors: list[BaseException] = []
+
+    def work(side: str, body: str) -> None:
+        who.side = side
+        for _attempt in range(20):
+            try:
+                pipeline.ingest_message(svc, body)
+                return
+            except pipeline.Busy:  # SQS would redeliver it
+                threading.Event().wait(0.1)
+            except BaseException as exc:
+                errors.append(exc)
+                return
+        errors.append(RuntimeError(f"{side} never got through"))
+
+    lse = threading.Thread(target=work, args=("lse", bodies[LSE_SEED]))
+    lse.start()
+    assert at_lease["lse"].wait(60), "the LSE ingest never reached its lease"
+    cgsp = threading.Thread(target=work, args=("cgsp", bodies[CGSP_SEED]))
+    cgsp.start()
+    assert at_lease["cgsp"].wait(60), "the CGSP ingest never reached its lease"
+    first, second = (lse, cgsp) if finishes_first == "lse" else (cgsp, lse)
+    go[finishes_first].set()
+    first.join(60)
+    go["cgsp" if finishes_first == "lse" else "lse"].set()
+    second.join(60)
+    assert not errors, errors
+    record = seed_record(svc)
+    assert [p["partner"] for p in record["_syndicate"]["also_published_at"]] == ["lse-blogs"]
+    assert len(svc.db.records.all()) == 1

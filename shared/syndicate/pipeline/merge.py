@@ -1,12 +1,12 @@
-"""Merge: a copy's near-duplicates -> one record, stored under a lease on its id.
+"""Merge: a copy's near-duplicates -> one record, stored under leases on it and its copies.
 
 Each copy is kept under its own id (state `copy`), indexed by MinHash/LSH, and listed under
 the merged record it belongs to (state `members#<record id>`). The copy is indexed *before*
 it looks for its duplicates, so of two near-duplicates ingested at the same moment at least
-one sees the other; the merged record is then written under a lease on its id, re-reading
-its members under the lease, so a merge that saw fewer copies can never overwrite one that
-saw more. A merge that moves the canonical URL (an earlier original arrives later) retires
-the old record.
+one sees the other; the merged record is then written under leases on its id and on each
+of its copies, re-reading their state under the leases, so a merge that saw fewer copies can
+never overwrite one that saw more, nor publish a copy a second time (`_settle`). A merge
+that moves the canonical URL (an earlier original arrives later) retires the old record.
 
 Which copies make one record is `dedup.groups`' rule, recomputed over every copy the arrival
 touches (its matches and all members of their records): similar copies join transitively, a
@@ -86,14 +86,9 @@ def merge_and_store(
         svc.index.add(copy_id, fp)
     mine = Loaded(stored, copy_record)
     copies, groups = _gather(svc, copy_id, fp, mine)
-    parts = _plan(svc, copies, copy_id, fp, ranks)
-    held = _acquire(svc, sorted({p.record.id for p in _to_write(parts, copies, copy_id)}), deadline)
+    held: dict[str, str] = {}
     try:
-        if any([_join_late_members(svc, g, copies) for g in sorted(groups | held.keys())]):
-            # a concurrent ingest joined since we gathered: decide again on everything
-            parts = _plan(svc, copies, copy_id, fp, ranks)
-            if not {p.record.id for p in _to_write(parts, copies, copy_id)} <= held.keys():
-                raise MergeBusy(f"the records around {copy_id} changed while it was being merged")
+        parts = _settle(svc, copies, groups, copy_id, fp, ranks, held, deadline)
         writing = _to_write(parts, copies, copy_id)
         old = _old_members(copies)
         gone = sorted(old.keys() - {p.record.id for p in parts})  # records whose copies all went elsewhere
@@ -126,8 +121,8 @@ def merge_and_store(
             stored_record.kind = "duplicate"  # this copy joined a record other copies make
         return stored_record
     finally:
-        for record_id, token in held.items():
-            svc.db.leases.release(record_id, token)
+        for name, token in held.items():
+            svc.db.leases.release(name, token)
 
 
 @dataclass
@@ -181,18 +176,70 @@ def _to_write(parts: list[Part], copies: dict[str, Loaded], copy_id: str) -> lis
     return [p for p in parts if copy_id in p.members or old.get(p.record.id) != p.members]
 
 
-def _acquire(svc: Services, record_ids: list[str], deadline: Deadline) -> dict[str, str]:
-    """The merge leases on `record_ids` (sorted, so two ingests never wait on each other in a
-    circle), or MergeBusy with none held."""
-    held: dict[str, str] = {}
-    for record_id in record_ids:
-        token = svc.db.leases.acquire(record_id, min(LEASE_SECONDS, deadline()))
-        if token is None:
-            for name, mine in held.items():
-                svc.db.leases.release(name, mine)
-            raise MergeBusy(f"record {record_id} is being merged by another ingest")
-        held[record_id] = token
-    return held
+#: Rounds of lease-taking and re-reading before a merge gives up as busy (SQS retries it).
+SETTLE_ROUNDS = 3
+
+
+def _settle(
+    svc: Services, copies: dict[str, Loaded], groups: set[str], copy_id: str, fp: Fingerprint,
+    ranks: dict[str, tuple[str, int]], held: dict[str, str], deadline: Deadline,
+) -> list[Part]:
+    """The records to write, planned from state re-read while holding every lease they need.
+
+    A merge holds the lease of each record it writes or retires, and of each copy whose
+    membership it writes. Leasing the records alone was not enough: two near-duplicates
+    ingested together can plan *different* records (the first did not see the second yet; the
+    second saw the first before it was published), take different record leases, and both
+    publish, the first copy then in two records. The copy's lease is the one both need. Once a
+    lease is held, what it guards is re-read (membership, the records' member lists); when that
+    changes the plan, the new plan's leases are taken too. Leases are only tried, never waited
+    for, so two merges cannot deadlock: the one that finds a lease taken lets go of all of its
+    own (raising MergeBusy) and its message comes back later.
+    """
+    parts = _plan(svc, copies, copy_id, fp, ranks)
+    for _round in range(SETTLE_ROUNDS):
+        missing = sorted(_leases_needed(parts, copies, copy_id) - held.keys())
+        if not missing:
+            return parts  # the last re-read came after every lease this plan needs was held
+        for name in missing:
+            token = svc.db.leases.acquire(name, min(LEASE_SECONDS, deadline()))
+            if token is None:
+                raise MergeBusy(f"{name} is being merged by another ingest")
+            held[name] = token
+        if _refresh(svc, copies, groups, held):
+            parts = _plan(svc, copies, copy_id, fp, ranks)
+    raise MergeBusy(f"the records around {copy_id} kept changing while it was being merged")
+
+
+def _copy_lease(copy_id: str) -> str:
+    """A copy's lease name, apart from record ids (a record's id can equal its first copy's)."""
+    return f"copy/{copy_id}"
+
+
+def _leases_needed(parts: list[Part], copies: dict[str, Loaded], copy_id: str) -> set[str]:
+    """The records this plan writes or retires, and the copies whose membership it writes."""
+    writing = _to_write(parts, copies, copy_id)
+    gone = _old_members(copies).keys() - {p.record.id for p in parts}
+    names = {p.record.id for p in writing} | set(gone)
+    names |= {_copy_lease(member) for p in writing for member in p.members}
+    return names
+
+
+def _refresh(svc: Services, copies: dict[str, Loaded], groups: set[str], held: dict[str, str]) -> bool:
+    """Re-read what the held leases guard: each gathered copy's record, and the members of
+    every record involved. True when anything differs from what the plan was made from."""
+    changed = False
+    for member, loaded in sorted(copies.items()):
+        now = svc.db.copies.get(member)
+        if now is not None and now.published_as != loaded.stored.published_as:
+            loaded.stored = now
+            changed = True
+        if loaded.stored.published_as:
+            groups.add(loaded.stored.published_as)
+    records = groups | {name for name in held if not name.startswith("copy/")}
+    for record_id in sorted(records):
+        changed = _join_late_members(svc, record_id, copies) or changed
+    return changed
 
 
 def _load(svc: Services, copy_id: str) -> Loaded | None:

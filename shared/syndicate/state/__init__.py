@@ -24,7 +24,8 @@ pk / sk -> item (typical size) ........................................ reposito
     of the stored page and its inputs, sizes (the page itself is in the
     private object store, raw/<copy id>.html.gz) (~0.3 KB)
 `pending` / record id -> PendingMark: changed at, retired? (~0.1 KB)      records.PendingMarks
-`lock` / record id -> Lease: token, expiry in epoch seconds (~0.1 KB)     leases.Leases
+`lock` / record id, or copy/<copy id> -> Lease: token, expiry in epoch   leases.Leases
+    seconds (~0.1 KB)
 `dead` / queue message id -> DeadLetter: body, reason, receives (~1 KB)   deadletters.DeadLetters
 `publish` / `last` -> PublishMark: index digest, page keys written, at    publishing.PublishMarks
     (~0.1 KB + 60 B per page key)

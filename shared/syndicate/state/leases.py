@@ -1,8 +1,9 @@
 """Leases (`lock` / name): a short exclusive claim, by a conditional create in the table.
 
-A merge takes the lease on the record id it writes, so two ingests merging copies of one
-article cannot overwrite each other. A lease expires: a holder that died blocks the others
-for at most its duration, after which the next taker deletes it and claims it anew.
+A merge takes the lease on each record id it writes and on each copy it files (names
+`copy/<id>`), so two ingests merging copies of one article cannot overwrite each other.
+A lease expires: a holder that died blocks the others for at most its duration, after which
+the next taker deletes it and claims it anew.
 """
 
 from __future__ import annotations
