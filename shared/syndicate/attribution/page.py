@@ -951,18 +951,25 @@ def _site_names(doc: Any, url: str, entity: dict[str, Any] | None) -> list[str]:
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]{0,200}\?>")
 
 
-def read_page_facts(page: bytes | str, url: str, profile: Profile = GENERIC) -> PageFacts:
+def read_page_facts(page: bytes | str, url: str, profile: Profile = GENERIC, *, tree: Any = None) -> PageFacts:
     """Collect attribution facts from the article's own parts of the raw page (see the module
     docstring for which parts), read with the partner's profile (its container, author boxes,
     byline and cross-post wording, paywall markers, image credit markup). Never raises on odd
-    markup."""
+    markup.
+
+    `tree`: the page already parsed by lxml.html (the extractor hands over the tree its
+    trafilatura passes read, so a page is parsed once); it is consumed (excluded regions are
+    cut out of it). Without it, `page` is parsed here."""
     facts = PageFacts(url=url)
-    if isinstance(page, str):  # lxml refuses decoded text that still declares its encoding (XHTML pages)
-        page = _XML_DECLARATION.sub("", page, count=1)
-    try:
-        doc = lxml.html.document_fromstring(page)
-    except (lxml.etree.ParserError, ValueError):
-        return facts
+    if tree is not None:
+        doc = tree
+    else:
+        if isinstance(page, str):  # lxml refuses decoded text that still declares its encoding (XHTML pages)
+            page = _XML_DECLARATION.sub("", page, count=1)
+        try:
+            doc = lxml.html.document_fromstring(page)
+        except (lxml.etree.ParserError, ValueError):
+            return facts
     # Every element's Python proxy, held for the whole read: lxml makes a proxy (through
     # lxml.html's class lookup, in Python) each time it hands out an element nobody holds,
     # and this reader walks the page's elements about ten times (issue 13).
