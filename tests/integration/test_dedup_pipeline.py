@@ -54,6 +54,21 @@ def seed_record(svc: Services) -> dict[str, Any]:
     return seeds[0]
 
 
+def ingest_as_sqs_would(svc: Services, body: str, errors: list[BaseException]) -> None:
+    """Ingest `body`, again after a pause while it fails as busy (a merge lease taken, or
+    powertools' already-in-progress), as SQS would redeliver it; other errors go to `errors`."""
+    for _attempt in range(20):
+        try:
+            pipeline.ingest_message(svc, body)
+            return
+        except Exception as exc:
+            if "progress" not in type(exc).__name__.lower() and not isinstance(exc, pipeline.Busy):
+                errors.append(exc)
+                return
+            threading.Event().wait(0.2)
+    errors.append(RuntimeError(f"{body[:80]} never got through"))
+
+
 def test_cross_post_merges_the_same_in_both_arrival_orders(make_services, demo_registry, site_server):
     registry = load_registry(demo_registry)
     first = make_services(registry, "lse-first")
@@ -138,16 +153,7 @@ def test_concurrent_ingests_make_one_record(make_services, demo_registry, site_s
 
     def work(body: str) -> None:
         barrier.wait()
-        for _attempt in range(20):  # SQS would redeliver a message that failed as busy
-            try:
-                pipeline.ingest_message(svc, body)
-                return
-            except Exception as exc:  # busy lock, or powertools' already-in-progress
-                if "progress" not in type(exc).__name__.lower() and not isinstance(exc, pipeline.Busy):
-                    errors.append(exc)
-                    return
-                threading.Event().wait(0.2)
-        errors.append(RuntimeError("never got through"))
+        ingest_as_sqs_would(svc, body, errors)
 
     threads = [threading.Thread(target=work, args=(b,)) for b in jobs]
     for t in threads:
@@ -312,16 +318,7 @@ def test_two_copies_planned_apart_still_make_one_record(make_services, demo_regi
 
     def work(side: str, body: str) -> None:
         who.side = side
-        for _attempt in range(20):
-            try:
-                pipeline.ingest_message(svc, body)
-                return
-            except pipeline.Busy:  # SQS would redeliver it
-                threading.Event().wait(0.1)
-            except BaseException as exc:
-                errors.append(exc)
-                return
-        errors.append(RuntimeError(f"{side} never got through"))
+        ingest_as_sqs_would(svc, body, errors)
 
     lse = threading.Thread(target=work, args=("lse", bodies[LSE_SEED]))
     lse.start()
@@ -338,3 +335,55 @@ def test_two_copies_planned_apart_still_make_one_record(make_services, demo_regi
     record = seed_record(svc)
     assert [p["partner"] for p in record["_syndicate"]["also_published_at"]] == ["lse-blogs"]
     assert len(svc.db.records.all()) == 1
+
+
+def test_a_merge_ready_to_write_keeps_the_other_copy_out(make_services, demo_registry, site_server):
+    """The same two plans as above, but the LSE copy's merge has taken its leases and re-read
+    its state and is about to write when the CGSP copy's merge starts. The second must not
+    write a record holding the LSE copy meanwhile (the copy's own lease refuses it), and
+    after both, one record remains."""
+    svc = make_services(load_registry(demo_registry))
+    bodies = messages(svc)
+    batches, acquire = svc.db.batch, svc.db.leases.acquire
+    ready, go, refused = threading.Event(), threading.Event(), threading.Event()
+    seen_batches: dict[str, int] = {}
+    who = threading.local()
+
+    def batch() -> Any:
+        side = getattr(who, "side", "")
+        seen_batches[side] = seen_batches.get(side, 0) + 1
+        if side == "lse" and seen_batches[side] == 2:  # 1st: the copy's index entry; 2nd: the merge's writes
+            ready.set()
+            assert go.wait(60), "never let go"
+        return batches()
+
+    def try_lease(name: str, seconds: float, token: str | None = None) -> str | None:
+        got = acquire(name, seconds, token)
+        if got is None and getattr(who, "side", "") == "cgsp":
+            refused.set()
+        return got
+
+    svc.db.batch = batch  # type: ignore[method-assign]  # pauses around the real calls, no fakes
+    svc.db.leases.acquire = try_lease  # type: ignore[method-assign]
+    errors: list[BaseException] = []
+
+    def work(side: str, body: str) -> None:
+        who.side = side
+        ingest_as_sqs_would(svc, body, errors)
+
+    lse = threading.Thread(target=work, args=("lse", bodies[LSE_SEED]))
+    lse.start()
+    assert ready.wait(60), "the LSE merge never got ready to write"
+    cgsp = threading.Thread(target=work, args=("cgsp", bodies[CGSP_SEED]))
+    cgsp.start()
+    for _ in range(300):  # until the CGSP merge is refused a lease, or has (wrongly) finished
+        if refused.wait(0.1) or not cgsp.is_alive():
+            break
+    go.set()
+    lse.join(60)
+    cgsp.join(60)
+    assert not errors, errors
+    record = seed_record(svc)
+    assert [p["partner"] for p in record["_syndicate"]["also_published_at"]] == ["lse-blogs"]
+    assert len(svc.db.records.all()) == 1
+    assert refused.is_set(), "the CGSP merge was never refused a lease the LSE merge held"

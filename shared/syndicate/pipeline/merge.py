@@ -197,10 +197,12 @@ def _settle(
     own (raising MergeBusy) and its message comes back later.
     """
     parts = _plan(svc, copies, copy_id, fp, ranks)
-    for _round in range(SETTLE_ROUNDS):
+    for round_ in range(SETTLE_ROUNDS + 1):
         missing = sorted(_leases_needed(parts, copies, copy_id) - held.keys())
         if not missing:
             return parts  # the last re-read came after every lease this plan needs was held
+        if round_ == SETTLE_ROUNDS:
+            break
         for name in missing:
             token = svc.db.leases.acquire(name, min(LEASE_SECONDS, deadline()))
             if token is None:
@@ -211,9 +213,12 @@ def _settle(
     raise MergeBusy(f"the records around {copy_id} kept changing while it was being merged")
 
 
+#: Copies' lease names start with this, apart from record ids (a record's id can equal its first copy's).
+COPY_LEASE_PREFIX = "copy/"
+
+
 def _copy_lease(copy_id: str) -> str:
-    """A copy's lease name, apart from record ids (a record's id can equal its first copy's)."""
-    return f"copy/{copy_id}"
+    return COPY_LEASE_PREFIX + copy_id
 
 
 def _leases_needed(parts: list[Part], copies: dict[str, Loaded], copy_id: str) -> set[str]:
@@ -236,7 +241,7 @@ def _refresh(svc: Services, copies: dict[str, Loaded], groups: set[str], held: d
             changed = True
         if loaded.stored.published_as:
             groups.add(loaded.stored.published_as)
-    records = groups | {name for name in held if not name.startswith("copy/")}
+    records = groups | {name for name in held if not name.startswith(COPY_LEASE_PREFIX)}
     for record_id in sorted(records):
         changed = _join_late_members(svc, record_id, copies) or changed
     return changed
