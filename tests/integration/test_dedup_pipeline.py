@@ -69,6 +69,21 @@ def ingest_as_sqs_would(svc: Services, body: str, errors: list[BaseException]) -
     errors.append(RuntimeError(f"{body[:80]} never got through"))
 
 
+def ingest_in_thread(
+    svc: Services, who: threading.local, side: str, body: str, errors: list[BaseException]
+) -> threading.Thread:
+    """`ingest_as_sqs_would` in a thread of its own, started, with `who.side` set in it for a
+    test's pause hooks to tell the two ingests apart."""
+
+    def work() -> None:
+        who.side = side
+        ingest_as_sqs_would(svc, body, errors)
+
+    thread = threading.Thread(target=work)
+    thread.start()
+    return thread
+
+
 def test_cross_post_merges_the_same_in_both_arrival_orders(make_services, demo_registry, site_server):
     registry = load_registry(demo_registry)
     first = make_services(registry, "lse-first")
@@ -316,15 +331,9 @@ def test_two_copies_planned_apart_still_make_one_record(make_services, demo_regi
     svc.db.leases.acquire = acquire  # type: ignore[method-assign]  # a pause, not a fake: the real lease follows
     errors: list[BaseException] = []
 
-    def work(side: str, body: str) -> None:
-        who.side = side
-        ingest_as_sqs_would(svc, body, errors)
-
-    lse = threading.Thread(target=work, args=("lse", bodies[LSE_SEED]))
-    lse.start()
+    lse = ingest_in_thread(svc, who, "lse", bodies[LSE_SEED], errors)
     assert at_lease["lse"].wait(60), "the LSE ingest never reached its lease"
-    cgsp = threading.Thread(target=work, args=("cgsp", bodies[CGSP_SEED]))
-    cgsp.start()
+    cgsp = ingest_in_thread(svc, who, "cgsp", bodies[CGSP_SEED], errors)
     assert at_lease["cgsp"].wait(60), "the CGSP ingest never reached its lease"
     first, second = (lse, cgsp) if finishes_first == "lse" else (cgsp, lse)
     go[finishes_first].set()
@@ -367,15 +376,9 @@ def test_a_merge_ready_to_write_keeps_the_other_copy_out(make_services, demo_reg
     svc.db.leases.acquire = try_lease  # type: ignore[method-assign]
     errors: list[BaseException] = []
 
-    def work(side: str, body: str) -> None:
-        who.side = side
-        ingest_as_sqs_would(svc, body, errors)
-
-    lse = threading.Thread(target=work, args=("lse", bodies[LSE_SEED]))
-    lse.start()
+    lse = ingest_in_thread(svc, who, "lse", bodies[LSE_SEED], errors)
     assert ready.wait(60), "the LSE merge never got ready to write"
-    cgsp = threading.Thread(target=work, args=("cgsp", bodies[CGSP_SEED]))
-    cgsp.start()
+    cgsp = ingest_in_thread(svc, who, "cgsp", bodies[CGSP_SEED], errors)
     for _ in range(300):  # until the CGSP merge is refused a lease, or has (wrongly) finished
         if refused.wait(0.1) or not cgsp.is_alive():
             break
