@@ -91,7 +91,7 @@ def merge_and_store(
         parts = _settle(svc, copies, groups, copy_id, fp, ranks, held, deadline)
         writing = _to_write(parts, copies, copy_id)
         old = _old_members(copies)
-        gone = sorted(old.keys() - {p.record.id for p in parts})  # records whose copies all went elsewhere
+        gone = _gone(parts, copies)
         at = iso_z(svc.now())
         # A record that moves to another id (its original turned up) stays one article: its
         # version goes on from the record it replaces, whichever copy arrived first.
@@ -221,11 +221,15 @@ def _copy_lease(copy_id: str) -> str:
     return COPY_LEASE_PREFIX + copy_id
 
 
+def _gone(parts: list[Part], copies: dict[str, Loaded]) -> list[str]:
+    """Records the gathered copies were in whose copies all went elsewhere: to be retired."""
+    return sorted(_old_members(copies).keys() - {p.record.id for p in parts})
+
+
 def _leases_needed(parts: list[Part], copies: dict[str, Loaded], copy_id: str) -> set[str]:
     """The records this plan writes or retires, and the copies whose membership it writes."""
     writing = _to_write(parts, copies, copy_id)
-    gone = _old_members(copies).keys() - {p.record.id for p in parts}
-    names = {p.record.id for p in writing} | set(gone)
+    names = {p.record.id for p in writing} | set(_gone(parts, copies))
     names |= {_copy_lease(member) for p in writing for member in p.members}
     return names
 
